@@ -21,6 +21,7 @@ from mlops_kit.storage._validation import validate_digest
 __all__ = ["LocalBlobStore", "storage_error"]
 
 _CHUNK = 8 << 20  # 8 MiB: large enough that hashing and I/O release the GIL for long stretches
+_READ_CHUNK = 1 << 20  # reads: small enough to start hashing early
 _SMALL = 4 << 20  # up to this size, put hashes first and skips writing a blob already stored
 _TMP = ".tmp"
 
@@ -220,26 +221,38 @@ class LocalBlobStore:
         """The whole blob, read and hashed in parallel, verified."""
         path = self.path(digest)
         pipeline = _Pipeline()
-        parts: list[bytes] = []
         try:
             with open(path, "rb", buffering=0) as file:
-                # each chunk is our own copy: it is hashed (on a second thread, while the next
-                # chunk is read) and returned, so what is verified is exactly what is returned
-                while chunk := file.read(_CHUNK):
-                    pipeline.feed(chunk)
-                    parts.append(chunk)
+                size = os.fstat(file.fileno()).st_size
+                # Read straight into the buffer of the bytes object we return (BytesIO hands it
+                # over without a copy); each chunk is hashed on a second thread while the next
+                # is read, so what is verified is exactly what is returned.
+                buffer = io.BytesIO()
+                if size:
+                    buffer.seek(size - 1)
+                    buffer.write(b"\0")
+                view = buffer.getbuffer()
+                offset = 0
+                while offset < size:
+                    n = file.readinto(view[offset : offset + _READ_CHUNK])
+                    if not n:
+                        break
+                    pipeline.feed(view[offset : offset + n])
+                    offset += n
+                complete = offset == size and not file.read(1)
         except FileNotFoundError:
             raise NotFoundError(f"No blob {digest} in {str(self.root)!r}.") from None
         except OSError as error:
             raise storage_error("read", path, error) from error
         finally:
             actual = pipeline.hexdigest()
-        if actual != digest:
+        view.release()
+        if actual != digest or not complete:
             raise IntegrityError(
                 f"Blob {digest} at {str(path)!r} does not match its digest: it is corrupted or "
                 "was tampered with. Restore it from a backup or re-create it."
             )
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return buffer.getvalue()
 
     def exists(self, digest: str) -> bool:
         """Whether the blob is stored."""
