@@ -3,4 +3,7 @@
 This package imports no primitive: every primitive hands it plain values.
 """
 
-__all__: list[str] = []
+from mlops_kit.report._gate import gate_html
+from mlops_kit.report._junit import gate_junit_xml
+
+__all__ = ["gate_html", "gate_junit_xml"]
