@@ -12,16 +12,26 @@ Examples
 >>> check_metadata_store(InMemoryMetadataStore())
 """
 
+from mlops_kit.retrain import check_trigger
+from mlops_kit.testing._checks import check_check, default_evidence
+from mlops_kit.testing._drift import FixedDriftDetector, check_drift_detector
 from mlops_kit.testing._storage import (
     BlobStoreSuite,
     MetadataStoreSuite,
     check_blob_store,
     check_metadata_store,
 )
+from mlops_kit.testing._stream import check_stream_detector
 
 __all__ = [
     "BlobStoreSuite",
+    "FixedDriftDetector",
     "MetadataStoreSuite",
     "check_blob_store",
+    "check_check",
+    "check_drift_detector",
     "check_metadata_store",
+    "check_stream_detector",
+    "check_trigger",
+    "default_evidence",
 ]

@@ -18,6 +18,7 @@ import io
 import math
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from mlops_kit.exceptions import (
@@ -117,9 +118,9 @@ def check_blob_missing(store: BlobStore) -> None:
 def check_blob_invalid_digest(store: BlobStore) -> None:
     """A malformed digest (path traversal, upper case, wrong length) is a ``ValidationError``."""
     for bad in ["../../etc/passwd", "A" * 64, "abc", "0" * 63 + "/", "", "0" * 65]:
-        _raises(ValidationError, lambda bad=bad: store.get(bad), f"get({bad!r})")
-        _raises(ValidationError, lambda bad=bad: store.exists(bad), f"exists({bad!r})")
-        _raises(ValidationError, lambda bad=bad: store.delete(bad), f"delete({bad!r})")
+        _raises(ValidationError, partial(store.get, bad), f"get({bad!r})")
+        _raises(ValidationError, partial(store.exists, bad), f"exists({bad!r})")
+        _raises(ValidationError, partial(store.delete, bad), f"delete({bad!r})")
 
 
 def check_blob_listing(store: BlobStore) -> None:
@@ -303,7 +304,7 @@ def check_metadata_strict_json(store: MetadataStore) -> None:
         ["not", "a", "mapping"],
     ]
     for bad in bad_values:
-        _raises(ValidationError, lambda bad=bad: store.put(c, "k", bad), f"put of {bad!r}")
+        _raises(ValidationError, partial(store.put, c, "k", bad), f"put of {bad!r}")
     assert store.get(c, "k") is None, "a refused document must not be written"
 
 
@@ -313,12 +314,12 @@ def check_metadata_names(store: MetadataStore) -> None:
     bad_keys = ["", "/lead", "trail/", "a//b", "..", "a/../b", "./a", "a/.", "nul\x00", "tab\t"]
     bad_keys.append("x" * 256)
     for key in bad_keys:
-        _raises(ValidationError, lambda key=key: store.put(c, key, {}), f"put with key {key!r}")
-        _raises(ValidationError, lambda key=key: store.get(c, key), f"get with key {key!r}")
+        _raises(ValidationError, partial(store.put, c, key, {}), f"put with key {key!r}")
+        _raises(ValidationError, partial(store.get, c, key), f"get with key {key!r}")
     for collection in ["", "a/b", "ctrl\x07", "x" * 256, ".."]:
         _raises(
             ValidationError,
-            lambda collection=collection: store.put(collection, "k", {}),
+            partial(store.put, collection, "k", {}),
             f"put in collection {collection!r}",
         )
     assert [key for key, _ in store.scan(c)] == []
