@@ -29,10 +29,13 @@ from mlops_kit.storage import _local as local_module
 # -- corruption --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("size", [3 * 2**20, 9 * 2**20 + 7], ids=["small", "large"])
 @pytest.mark.parametrize("position", ["first", "middle", "last"])
-def test_a_flipped_byte_gives_integrity_error(tmp_path: Path, position: str) -> None:
+def test_a_flipped_byte_gives_integrity_error(tmp_path: Path, position: str, size: int) -> None:
     store = LocalBlobStore(tmp_path)
-    payload = os.urandom(3 * 2**20)
+    payload = os.urandom(size)
+    assert store.get(store.put(payload)) == payload
+    assert store.get(store.put(bytearray(payload))) == payload
     digest = store.put(payload)
     path = store.path(digest)
     data = bytearray(path.read_bytes())

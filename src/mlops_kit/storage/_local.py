@@ -54,24 +54,35 @@ class _Pipeline:
     """Hash chunks on a worker thread, in order, while the caller does I/O on the next ones.
 
     Up to ``depth`` chunks may wait to be hashed, so a fast reader or writer is not held back
-    by the hash (and an fsync overlaps with the hashing of the last chunks).
+    by the hash (and an fsync overlaps with the hashing of the last chunks). Small blobs don't
+    pay for a thread: with ``threaded=False`` chunks are hashed inline, and with a ``digest``
+    already computed by the caller nothing is hashed again.
     """
 
-    def __init__(self, depth: int = 4) -> None:
+    def __init__(self, depth: int = 4, *, threaded: bool = True, digest: str | None = None):
         self.hasher = hashlib.sha256()
-        self._executor = ThreadPoolExecutor(max_workers=1)
+        self._digest = digest
+        self._executor = ThreadPoolExecutor(max_workers=1) if threaded and not digest else None
         self._pending: deque[Future[None]] = deque()
         self._depth = depth
 
     def feed(self, chunk: bytes | memoryview) -> None:
+        if self._digest is not None:
+            return
+        if self._executor is None:
+            self.hasher.update(chunk)
+            return
         while len(self._pending) >= self._depth:
             self._pending.popleft().result()
         self._pending.append(self._executor.submit(self.hasher.update, chunk))
 
     def hexdigest(self) -> str:
+        if self._digest is not None:
+            return self._digest
         while self._pending:
             self._pending.popleft().result()
-        self._executor.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         return self.hasher.hexdigest()
 
 
@@ -167,6 +178,7 @@ class LocalBlobStore:
                 digest = hashlib.sha256(payload).hexdigest()
                 if self.path(digest).exists():
                     return digest
+                return self._write(lambda write: _write_buffer(payload, write), digest=digest)
             # large blobs: hash on a second thread while the same chunks are written
             return self._write(lambda write: _write_buffer(payload, write))
         if not hasattr(data, "read"):
@@ -175,9 +187,11 @@ class LocalBlobStore:
             )
         return self._write(lambda write: _copy_stream(data, write))
 
-    def _write(self, produce: Callable[[Callable[[Any], None]], None]) -> str:
+    def _write(
+        self, produce: Callable[[Callable[[Any], None]], None], *, digest: str | None = None
+    ) -> str:
         tmp = self.root / _TMP / f"{uuid.uuid4().hex}.part"
-        pipeline = _Pipeline()
+        pipeline = _Pipeline(digest=digest)
         try:
             with open(tmp, "wb", buffering=0) as file:
 
@@ -220,10 +234,16 @@ class LocalBlobStore:
     def get(self, digest: str) -> bytes:
         """The whole blob, read and hashed in parallel, verified."""
         path = self.path(digest)
-        pipeline = _Pipeline()
+        pipeline: _Pipeline | None = None
         try:
             with open(path, "rb", buffering=0) as file:
                 size = os.fstat(file.fileno()).st_size
+                if size <= _SMALL:
+                    data = file.read()
+                    if hashlib.sha256(data).hexdigest() != digest:
+                        raise _corrupted(digest, path)
+                    return data
+                pipeline = _Pipeline()
                 # Read straight into the buffer of the bytes object we return (BytesIO hands it
                 # over without a copy); each chunk is hashed on a second thread while the next
                 # is read, so what is verified is exactly what is returned.
@@ -245,13 +265,10 @@ class LocalBlobStore:
         except OSError as error:
             raise storage_error("read", path, error) from error
         finally:
-            actual = pipeline.hexdigest()
+            actual = pipeline.hexdigest() if pipeline is not None else ""
         view.release()
         if actual != digest or not complete:
-            raise IntegrityError(
-                f"Blob {digest} at {str(path)!r} does not match its digest: it is corrupted or "
-                "was tampered with. Restore it from a backup or re-create it."
-            )
+            raise _corrupted(digest, path)
         return buffer.getvalue()
 
     def exists(self, digest: str) -> bool:
@@ -317,6 +334,13 @@ class LocalBlobStore:
                     os.unlink(entry.path)
                     removed += 1
         return removed
+
+
+def _corrupted(digest: str, path: Path) -> IntegrityError:
+    return IntegrityError(
+        f"Blob {digest} at {str(path)!r} does not match its digest: it is corrupted or "
+        "was tampered with. Restore it from a backup or re-create it."
+    )
 
 
 def _write_buffer(payload: memoryview, write: Callable[[Any], None]) -> None:
