@@ -358,11 +358,7 @@ class DataRepository(Lookups):
             raise ValidationError(f"Unknown codec {codec!r} in a manifest; upgrade mlops_kit.")
 
         def read(digest: str) -> Any:
-            # a streaming read verifies the digest at the end, like get(), without the
-            # background hashing thread some stores start per blob
-            with self.store.blobs.open(digest) as stream:
-                blob = stream.read()
-            return _codecs.decode_one(codec, blob)
+            return _codecs.decode_one(codec, self.store.blobs.get(digest))
 
         with ThreadPoolExecutor(_codecs._workers()) as pool:
             parts = list(pool.map(read, digests))
