@@ -18,10 +18,14 @@ from mlops_kit.storage import InMemoryMetadataStore, SQLiteMetadataStore
 KEYS = st.sampled_from(["a", "a/b", "a/c", "b", "ab", "b/a/c"])
 COLLECTIONS = st.sampled_from(["one", "two"])
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=5)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.text(max_size=5)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
     max_leaves=6,
 )
 VALUES = st.dictionaries(st.text(max_size=4), JSON, max_size=3)
@@ -106,6 +110,8 @@ class SQLiteMetadataModel(MetadataModel):
 
 
 TestInMemoryMetadataModel = MetadataModel.TestCase
-TestInMemoryMetadataModel.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestInMemoryMetadataModel.settings = settings(
+    max_examples=60, stateful_step_count=30, deadline=None
+)
 TestSQLiteMetadataModel = SQLiteMetadataModel.TestCase
 TestSQLiteMetadataModel.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
