@@ -171,7 +171,7 @@ class NoRegression(_MetricCheck):
                 p_noninferior = float(norm.sf((diff + self.max_drop) / se))
             else:
                 p_noninferior = 0.0 if diff + self.max_drop >= 0 else 1.0
-        margin = -self.max_drop
+        margin = 0.0 - self.max_drop  # never -0.0 in messages
         if low >= margin:
             status, verdict = "pass", "not worse than the margin"
         elif high < margin:
