@@ -46,15 +46,43 @@ def test_every_public_name_has_a_docstring_with_an_example(module_name: str) -> 
         assert "Examples" in doc or ">>>" in doc, f"{module_name}.{name} has no example"
 
 
-def test_import_is_light() -> None:
-    heavy = ("sklearn", "scipy", "pyarrow", "fsspec", "dask", "skops", "joblib", "matplotlib")
-    code = (
-        "import sys; import pandas; before = set(sys.modules); import mlops_kit; "
+def _new_imports(code: str) -> str:
+    heavy = (
+        "pandas",
+        "sklearn",
+        "scipy",
+        "pyarrow",
+        "fsspec",
+        "dask",
+        "skops",
+        "joblib",
+        "matplotlib",
+    )
+    script = (
+        "import sys; before = set(sys.modules); " + code + "; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules and m not in before))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    # (pandas itself may import pyarrow; what matters is what mlops_kit adds)
-    assert out.stdout.strip() == "", f"import mlops_kit pulled in: {out.stdout.strip()}"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_import_is_light() -> None:
+    assert _new_imports("import mlops_kit") == ""
+    # a service that loads a model touches only the store and the registry
+    assert _new_imports("import mlops_kit as mk; mk.open_store; mk.ModelRegistry") == ""
+
+
+def test_every_public_name_loads_without_optional_heavy_imports() -> None:
+    loaded = _new_imports("import mlops_kit as mk; [getattr(mk, n) for n in mk.__all__]")
+    # pandas is a core dependency (and pandas itself may import pyarrow); nothing else
+    assert set(loaded.split(",")) - {"", "pandas", "pyarrow"} == set()
+
+
+def test_lazy_names_match_all() -> None:
+    assert set(mlops_kit._LAZY) == set(mlops_kit.__all__) - {"__version__"}
+    assert set(mlops_kit.__all__) <= set(dir(mlops_kit))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        mlops_kit.nope  # noqa: B018
 
 
 def test_exception_tree() -> None:
