@@ -17,6 +17,7 @@ True
 True
 """
 
+from mlops_kit.data._dask import profile_dask
 from mlops_kit.data._diff import ColumnChange, DataDiff, SchemaChange
 from mlops_kit.data._fingerprint import FINGERPRINT_VERSION, fingerprint
 from mlops_kit.data._profile import ColumnProfile, Profile, profile_frame
@@ -37,5 +38,6 @@ __all__ = [
     "Schema",
     "SchemaChange",
     "fingerprint",
+    "profile_dask",
     "profile_frame",
 ]

@@ -16,6 +16,7 @@ from mlops_kit._version import __version__
 from mlops_kit.drift import _registry
 from mlops_kit.drift._columns import compare_column
 from mlops_kit.drift._corrections import CORRECTIONS, adjust_p_values
+from mlops_kit.drift._dask import compare_dask, is_dask_frame, refuse_dask_reference
 from mlops_kit.drift._profile import (
     Profile,
     profile_column,
@@ -249,6 +250,7 @@ class TabularDriftDetector:
         TabularDriftDetector
             ``self``, fitted.
         """
+        refuse_dask_reference(reference)
         frame = as_frame(reference, "reference")
         names = list(frame.columns) if self.columns is None else list(self.columns)
         for name in names:
@@ -335,6 +337,27 @@ class TabularDriftDetector:
             raise NotFittedError(
                 f"This {_CLS} is not fitted yet. Call fit(reference) first, or load a saved one."
             )
+        if is_dask_frame(current):  # counts per partition over the bins fixed at fit
+            results, n_current = compare_dask(reference, current, self._threshold_for)
+        else:
+            results, n_current = self._compare(reference, current)
+        results = self._correct(results)
+        n_drifted = sum(1 for c in results if c.drifted)
+        share = n_drifted / len(results) if results else 0.0
+        return DriftReport(
+            columns=results,
+            drifted=bool(results) and share >= self.drift_share,
+            drift_share=share,
+            drift_share_threshold=self.drift_share,
+            method="columnwise",
+            n_reference=reference.n_rows,
+            n_current=n_current,
+            detector=_CLS,
+            details={"correction": self.correction} if self.correction else {},
+        )
+
+    def _compare(self, reference: ReferenceProfile, current: Any) -> tuple[list[ColumnDrift], int]:
+        """The column results and the row count for in-memory current data."""
         frame = as_frame(current, "current")
         if len(frame) == 0:
             raise ValidationError(
@@ -354,20 +377,7 @@ class TabularDriftDetector:
             ),
             items,
         )
-        results = self._correct(results)
-        n_drifted = sum(1 for c in results if c.drifted)
-        share = n_drifted / len(results) if results else 0.0
-        return DriftReport(
-            columns=results,
-            drifted=bool(results) and share >= self.drift_share,
-            drift_share=share,
-            drift_share_threshold=self.drift_share,
-            method="columnwise",
-            n_reference=reference.n_rows,
-            n_current=len(frame),
-            detector=_CLS,
-            details={"correction": self.correction} if self.correction else {},
-        )
+        return results, len(frame)
 
     def _correct(self, results: list[ColumnDrift]) -> list[ColumnDrift]:
         if self.correction is None:
