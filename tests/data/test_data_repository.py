@@ -242,7 +242,7 @@ def test_bad_commit_arguments(repo: DataRepository, kwargs: dict[str, object]) -
 
 @pytest.mark.parametrize("name", ["", "a/b", "@x", "x" * 201, 3], ids=str)
 def test_bad_dataset_names(repo: DataRepository, name: object) -> None:
-    with pytest.raises(ValidationError, match="is not valid"):
+    with pytest.raises(ValidationError, match="Invalid dataset name"):
         repo.commit(name, frame())  # type: ignore[arg-type]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from mlops_kit.data._version import DataVersion, LogEntry
 from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
 from mlops_kit.storage import Store
+from mlops_kit.storage._validation import NAME_PATTERN, validate_name
 
 __all__ = ["Lookups", "check_name", "now", "retry"]
 
@@ -21,7 +22,7 @@ VERSIONS = "data.versions"
 IDS = "data.ids"
 LOGS = "data.logs"
 TAGS = "data.tags"
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+NAME = NAME_PATTERN
 HEX = re.compile(r"[0-9a-f]+")
 MIN_PREFIX = 4
 
@@ -31,12 +32,7 @@ def now() -> datetime:
 
 
 def check_name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not NAME.fullmatch(value):
-        raise ValidationError(
-            f"The {what} {value!r} is not valid: use 1 to 200 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit."
-        )
-    return value
+    return validate_name(value, what)
 
 
 def retry(action: Callable[[], Any], attempts: int = 200) -> Any:

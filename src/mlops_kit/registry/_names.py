@@ -7,10 +7,10 @@ import re
 import attrs
 
 from mlops_kit.exceptions import ValidationError
+from mlops_kit.storage._validation import validate_name
 
 __all__ = ["ModelRef", "check_alias", "check_name", "parse_ref", "version_key"]
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
 _RESERVED_ALIASES = frozenset({"latest"})
 MAX_VERSION = 999_999_999
@@ -29,13 +29,7 @@ def check_name(name: object, *, what: str = "model name") -> str:
     >>> check_name("fraud-v2.1")
     'fraud-v2.1'
     """
-    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
-        raise ValidationError(
-            f"Invalid {what} {_describe(name)}: it must be 1 to 200 characters from letters, "
-            "digits, '.', '_' and '-', starting with a letter or a digit ('@' and '/' are "
-            "reserved for references such as 'fraud@champion' and 'fraud/3')."
-        )
-    return name
+    return validate_name(name, what)
 
 
 def check_alias(alias: object) -> str:

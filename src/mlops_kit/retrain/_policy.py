@@ -12,12 +12,12 @@ from mlops_kit.exceptions import ConflictError, ValidationError
 from mlops_kit.protocols import MetadataStore, Trigger
 from mlops_kit.retrain._decision import PolicyState, RetrainDecision
 from mlops_kit.retrain._observation import Observation, TriggerResult, aware
+from mlops_kit.storage._validation import NAME_PATTERN
 
 __all__ = ["RetrainPolicy"]
 
 STATE_COLLECTION = "retrain.policies"
 DECISION_COLLECTION = "retrain.decisions"
-_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 def _utc_now() -> datetime:
@@ -162,13 +162,8 @@ class RetrainPolicy:
             or not 0 < self.retrain_cost < float("inf")
         ):
             raise bad("retrain_cost", "a positive finite number or None", self.retrain_cost)
-        if (
-            not isinstance(self.name, str)
-            or not 0 < len(self.name) <= 200
-            or not set(self.name) <= _NAME_CHARS
-            or not self.name[0].isalnum()
-        ):
-            raise bad("name", "a name matching [A-Za-z0-9][A-Za-z0-9._-]{0,199}", self.name)
+        if not isinstance(self.name, str) or NAME_PATTERN.fullmatch(self.name) is None:
+            raise bad("name", f"a name matching {NAME_PATTERN.pattern}", self.name)
         self._metadata = _metadata(self.store)
 
     @classmethod

@@ -11,6 +11,7 @@ from mlops_kit.exceptions import ValidationError
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "NAME_PATTERN",
     "check_expected_revision",
     "conflict_message",
     "decode_document",
@@ -18,10 +19,13 @@ __all__ = [
     "validate_collection",
     "validate_digest",
     "validate_key",
+    "validate_name",
 ]
 
 MAX_NAME_LENGTH = 255
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+"""Names of models, datasets and policies: '@' and '/' stay free for references."""
 
 
 def _check_name(kind: str, name: object) -> str:
@@ -75,6 +79,28 @@ def validate_key(key: object) -> str:
     if any(segment in {"", ".", ".."} for segment in name.split("/")):
         raise ValidationError(
             f"A key must not contain an empty, '.' or '..' segment. Got {name!r}."
+        )
+    return name
+
+
+def validate_name(name: object, what: str) -> str:
+    """Return ``name`` if it is a valid model, dataset or policy name, else raise.
+
+    Names match ``[A-Za-z0-9][A-Za-z0-9._-]{0,199}``, so ``@`` and ``/`` stay free for
+    references such as ``"fraud@champion"`` and ``"fraud/3"``.
+
+    Examples
+    --------
+    >>> validate_name("fraud-v2.1", "model name")
+    'fraud-v2.1'
+    """
+    if not isinstance(name, str) or NAME_PATTERN.fullmatch(name) is None:
+        text = repr(name)
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ValidationError(
+            f"Invalid {what} {shown}: it must be 1 to 200 characters from letters, digits, '.', "
+            "'_' and '-', starting with a letter or a digit ('@' and '/' are reserved for "
+            "references such as 'fraud@champion' and 'fraud/3')."
         )
     return name
 
