@@ -8,43 +8,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from mlops_kit.exceptions import IntegrityError, NotFoundError, ValidationError
+from mlops_kit.exceptions import NotFoundError, ValidationError
 from mlops_kit.storage._memory import read_all
 from mlops_kit.storage._validation import validate_digest
+from mlops_kit.storage._verify import VerifyingReader, corrupted
 
 __all__ = ["FsspecBlobStore"]
 
 # Object stores write an object in one request, atomically; other file systems get a temporary
 # name and a rename.
 _OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss", "r2"}
-
-
-class _VerifyingFile(io.RawIOBase):
-    def __init__(self, file: Any, digest: str) -> None:
-        self._file = file
-        self._digest = digest
-        self._hasher = hashlib.sha256()
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._file.read(len(view))
-        n = len(data)
-        view[:n] = data
-        if n:
-            self._hasher.update(data)
-        elif not self._done:
-            self._done = True
-            if self._hasher.hexdigest() != self._digest:
-                raise IntegrityError(f"Blob {self._digest} does not match its digest.")
-        return n
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
 
 
 class FsspecBlobStore:
@@ -113,7 +86,8 @@ class FsspecBlobStore:
             file = self.fs.open(path, "rb")
         except FileNotFoundError:
             raise NotFoundError(f"No blob {digest} under {self.url!r}.") from None
-        return io.BufferedReader(_VerifyingFile(file, digest))
+        reader = VerifyingReader(file, digest, repr(f"{self.url}/{digest[:2]}/{digest}"))
+        return io.BufferedReader(reader)
 
     def get(self, digest: str) -> bytes:
         """The whole blob, verified."""
@@ -123,10 +97,7 @@ class FsspecBlobStore:
         except FileNotFoundError:
             raise NotFoundError(f"No blob {digest} under {self.url!r}.") from None
         if hashlib.sha256(payload).hexdigest() != digest:
-            raise IntegrityError(
-                f"Blob {digest} under {self.url!r} does not match its digest: it is corrupted or "
-                "was tampered with."
-            )
+            raise corrupted(digest, repr(f"{self.url}/{digest[:2]}/{digest}"))
         return payload
 
     def exists(self, digest: str) -> bool:

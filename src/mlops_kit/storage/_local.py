@@ -15,8 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from mlops_kit.exceptions import IntegrityError, NotFoundError, StorageError, ValidationError
+from mlops_kit.exceptions import NotFoundError, StorageError, ValidationError
 from mlops_kit.storage._validation import validate_digest
+from mlops_kit.storage._verify import VerifyingReader, corrupted
 
 __all__ = ["LocalBlobStore", "storage_error"]
 
@@ -54,68 +55,34 @@ class _Pipeline:
     """Hash chunks on a worker thread, in order, while the caller does I/O on the next ones.
 
     Up to ``depth`` chunks may wait to be hashed, so a fast reader or writer is not held back
-    by the hash (and an fsync overlaps with the hashing of the last chunks). Small blobs don't
-    pay for a thread: with ``threaded=False`` chunks are hashed inline, and with a ``digest``
-    already computed by the caller nothing is hashed again.
+    by the hash (and an fsync overlaps with the hashing of the last chunks). Given a ``digest``
+    the caller already computed, it hashes nothing and starts no thread.
     """
 
-    def __init__(self, depth: int = 4, *, threaded: bool = True, digest: str | None = None):
+    def __init__(self, depth: int = 4, *, digest: str | None = None) -> None:
         self.hasher = hashlib.sha256()
         self._digest = digest
-        self._executor = ThreadPoolExecutor(max_workers=1) if threaded and not digest else None
+        self._executor = None if digest else ThreadPoolExecutor(max_workers=1)
         self._pending: deque[Future[None]] = deque()
         self._depth = depth
 
     def feed(self, chunk: bytes | memoryview) -> None:
-        if self._digest is not None:
-            return
         if self._executor is None:
-            self.hasher.update(chunk)
             return
         while len(self._pending) >= self._depth:
             self._pending.popleft().result()
         self._pending.append(self._executor.submit(self.hasher.update, chunk))
 
-    def hexdigest(self) -> str:
-        if self._digest is not None:
-            return self._digest
+    def close(self) -> None:
+        """Wait for the chunks fed so far and stop the thread; safe to call twice."""
         while self._pending:
             self._pending.popleft().result()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        return self.hasher.hexdigest()
 
-
-class _VerifyingReader(io.RawIOBase):
-    """A streaming reader that hashes what it reads and checks the digest at the end."""
-
-    def __init__(self, file: BinaryIO, digest: str, path: Path) -> None:
-        self._file = file
-        self._digest = digest
-        self._path = path
-        self._hasher = hashlib.sha256()
-        self._verified = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        n = self._file.readinto(view)  # type: ignore[attr-defined]
-        if n:
-            self._hasher.update(view[:n])
-        elif not self._verified:
-            self._verified = True
-            if self._hasher.hexdigest() != self._digest:
-                raise IntegrityError(
-                    f"Blob {self._digest} at {str(self._path)!r} does not match its digest: it is "
-                    "corrupted or was tampered with. Restore it from a backup or re-create it."
-                )
-        return int(n or 0)
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
+    def hexdigest(self) -> str:
+        self.close()
+        return self._digest or self.hasher.hexdigest()
 
 
 class LocalBlobStore:
@@ -126,7 +93,8 @@ class LocalBlobStore:
     partial blob and a killed writer leaves only a temporary file that is never listed (remove
     old ones with :meth:`remove_temporary_files`). Every read is verified against the digest.
     ``put`` streams from a file object and ``open`` streams to the caller, so blobs larger than
-    memory pass through in 8 MiB chunks, hashed on a second thread while the next chunk is read.
+    memory pass through in chunks; a blob over 4 MiB is hashed on a second thread while the next
+    chunk is read or written, a smaller one inline.
 
     Parameters
     ----------
@@ -215,7 +183,7 @@ class LocalBlobStore:
         except OSError as error:
             raise storage_error("write a blob to", tmp.parent.parent, error) from error
         finally:
-            pipeline.hexdigest()
+            pipeline.close()
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
@@ -228,7 +196,7 @@ class LocalBlobStore:
             raise NotFoundError(f"No blob {digest} in {str(self.root)!r}.") from None
         except OSError as error:
             raise storage_error("read", path, error) from error
-        reader = _VerifyingReader(file, digest, path)
+        reader = VerifyingReader(file, digest, repr(str(path)))
         return io.BufferedReader(reader, buffer_size=1 << 20)
 
     def get(self, digest: str) -> bytes:
@@ -241,16 +209,15 @@ class LocalBlobStore:
                 if size <= _SMALL:
                     data = file.read()
                     if hashlib.sha256(data).hexdigest() != digest:
-                        raise _corrupted(digest, path)
+                        raise corrupted(digest, repr(str(path)))
                     return data
                 pipeline = _Pipeline()
                 # Read straight into the buffer of the bytes object we return (BytesIO hands it
                 # over without a copy); each chunk is hashed on a second thread while the next
                 # is read, so what is verified is exactly what is returned.
                 buffer = io.BytesIO()
-                if size:
-                    buffer.seek(size - 1)
-                    buffer.write(b"\0")
+                buffer.seek(size - 1)
+                buffer.write(b"\0")
                 view = buffer.getbuffer()
                 offset = 0
                 while offset < size:
@@ -268,7 +235,7 @@ class LocalBlobStore:
             actual = pipeline.hexdigest() if pipeline is not None else ""
         view.release()
         if actual != digest or not complete:
-            raise _corrupted(digest, path)
+            raise corrupted(digest, repr(str(path)))
         return buffer.getvalue()
 
     def exists(self, digest: str) -> bool:
@@ -334,13 +301,6 @@ class LocalBlobStore:
                     os.unlink(entry.path)
                     removed += 1
         return removed
-
-
-def _corrupted(digest: str, path: Path) -> IntegrityError:
-    return IntegrityError(
-        f"Blob {digest} at {str(path)!r} does not match its digest: it is corrupted or "
-        "was tampered with. Restore it from a backup or re-create it."
-    )
 
 
 def _write_buffer(payload: memoryview, write: Callable[[Any], None]) -> None:

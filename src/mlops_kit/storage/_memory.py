@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
-from mlops_kit.exceptions import ConflictError, IntegrityError, NotFoundError, ValidationError
+from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
 from mlops_kit.protocols import Document
 from mlops_kit.storage._validation import (
     check_expected_revision,
@@ -19,6 +19,7 @@ from mlops_kit.storage._validation import (
     validate_digest,
     validate_key,
 )
+from mlops_kit.storage._verify import corrupted
 
 __all__ = ["InMemoryBlobStore", "InMemoryMetadataStore", "read_all"]
 
@@ -89,9 +90,7 @@ class InMemoryBlobStore:
         if payload is None:
             raise NotFoundError(f"No blob with digest {digest} in this in-memory store.")
         if hashlib.sha256(payload).hexdigest() != digest:
-            raise IntegrityError(
-                f"Blob {digest} does not match its digest: it was corrupted in memory."
-            )
+            raise corrupted(digest, "this in-memory store")
         return payload
 
     def open(self, digest: str) -> BinaryIO:
