@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta, timezone
 
 import numpy as np
@@ -223,9 +222,8 @@ def test_unknown_codec_is_refused() -> None:
 
 
 @pytest.fixture
-def no_pyarrow(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fp_module, "_FORCE_PURE", [True])
-    return
 
 
 @pytest.mark.usefixtures("no_pyarrow")

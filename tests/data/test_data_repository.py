@@ -54,6 +54,20 @@ def test_commit_returns_a_version_whose_id_is_the_fingerprint(repo: DataReposito
     assert DataVersion.from_dict(json.loads(json.dumps(v.to_dict()))) == v
 
 
+def test_known_content_is_neither_profiled_nor_recorded_again(
+    repo: DataRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = repo.commit("tx", frame())
+    revision = repo.store.metadata.get("data.versions", f"tx/{v.id}")
+
+    def fail(df: pd.DataFrame) -> None:
+        raise AssertionError("profiled again")
+
+    monkeypatch.setattr("mlops_kit.data._repository.profile_frame", fail)
+    assert repo.commit("tx", frame(), message="ignored") == v
+    assert repo.store.metadata.get("data.versions", f"tx/{v.id}") == revision
+
+
 def test_commit_does_not_mutate_its_input(repo: DataRepository) -> None:
     df = frame()
     before = df.copy()
@@ -131,6 +145,8 @@ def test_unknown_references_list_close_matches(repo: DataRepository) -> None:
         repo.version("abc")
     with pytest.raises(KeyError):
         repo.get("transactions", "abc")  # a prefix needs 4 characters
+    with pytest.raises(NotFoundError, match="prefix of at least 4 characters"):
+        repo.get("transactions", "abc")
 
 
 def test_ambiguous_prefix(repo: DataRepository) -> None:
@@ -226,18 +242,23 @@ def test_empty_frame_with_columns_is_a_version(repo: DataRepository) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "error", "match"),
     [
-        {"metadata": {"x": float("nan")}},
-        {"metadata": {"x": object()}},
-        {"message": 3},
-        {"parents": ["0" * 64]},
+        ({"metadata": {"x": float("nan")}}, ValidationError, "must be JSON-compatible"),
+        ({"metadata": {"x": object()}}, ValidationError, "must be JSON-compatible"),
+        ({"message": 3}, ValidationError, "'message' must be a str. Got int"),
+        ({"parents": ["0" * 64]}, NotFoundError, "No data version with id '0000"),
     ],
     ids=["nan-metadata", "object-metadata", "int-message", "unknown-parent"],
 )
-def test_bad_commit_arguments(repo: DataRepository, kwargs: dict[str, object]) -> None:
+def test_bad_commit_arguments(
+    repo: DataRepository, kwargs: dict[str, object], error: type[Exception], match: str
+) -> None:
     with pytest.raises((ValidationError, NotFoundError)):
         repo.commit("tx", frame(), **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(error, match=match):
+        repo.commit("tx", frame(), **kwargs)  # type: ignore[arg-type]
+    assert repo.datasets() == []
 
 
 @pytest.mark.parametrize("name", ["", "a/b", "@x", "x" * 201, 3], ids=str)
@@ -256,8 +277,9 @@ def test_bad_repository_arguments() -> None:
 def test_load_takes_a_version_or_a_name(repo: DataRepository) -> None:
     with pytest.raises(ValidationError, match="Pass a DataVersion or a dataset name"):
         repo.load(3)  # type: ignore[arg-type]
+    repo.commit("tx", frame())
     with pytest.raises(ValidationError, match="non-empty str"):
-        repo.commit("tx", frame()) and repo.get("tx", "")
+        repo.get("tx", "")
 
 
 def test_corrupted_chunk_is_detected(tmp_path: Path) -> None:
@@ -289,6 +311,7 @@ def test_appending_rows_stores_little() -> None:
 def test_repr_and_str(repo: DataRepository) -> None:
     v = repo.commit("tx", frame(), message="hello")
     assert "memory" in repr(repo) or "Store" in repr(repo)
+    assert repr(repo) == f"DataRepository({repo.store!r}, codec='auto', chunk_size=262144)"
     assert str(v).startswith(f"DataVersion tx@{v.id[:12]}: 5 rows × 3 columns")
     assert "hello" in str(v)
     assert "<code>" in v._repr_html_()

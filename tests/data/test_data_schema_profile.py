@@ -34,6 +34,7 @@ def test_schema_infer_and_to_dict_format() -> None:
     ]
     assert Schema.from_dict(json.loads(json.dumps(schema.to_dict()))) == schema
     assert Schema.from_frame is Schema.infer or Schema.from_frame(df) == schema
+    assert Schema.from_frame(df) == schema
     assert schema.names == ["id", "amount", "city", "when", "c"]
     assert "amount" in schema
     assert schema["id"].dtype == "int64"
@@ -53,7 +54,10 @@ def test_validate_names_every_problem() -> None:
     assert "extra column 'd'" in message
     assert "column 'a' has dtype float64, expected int64" in message
     assert "column 'c' is not nullable but has 1 missing" in message or "'c' has dtype" in message
+    assert "column 'c' has dtype object, expected str" in message  # all None: not a str column
     schema.validate(pd.DataFrame({"a": [3], "b": [2.0], "c": ["y"]}))
+    with_missing = pd.DataFrame({"a": [3, 4], "b": [2.0, 1.0], "c": ["y", None]})
+    assert schema.problems(with_missing) == ["column 'c' is not nullable but has 1 missing"]
 
 
 def test_validate_refuses_non_frames_and_bad_dicts() -> None:
@@ -163,3 +167,15 @@ def test_std_survives_huge_values() -> None:
 def test_column_profile_round_trip() -> None:
     p = ColumnProfile(name="a", dtype="float64", count=2, nulls=0, quantiles=[(0.5, 1.0)])
     assert ColumnProfile.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+
+
+def test_html_tables_escape_every_cell() -> None:
+    df = pd.DataFrame({"<x>": [1.0, None], "s": ["a", "b"]})
+    assert Schema.infer(df)._repr_html_() == (
+        "<table><thead><tr><th>column</th><th>dtype</th><th>nullable</th></tr></thead><tbody>"
+        "<tr><td>&lt;x&gt;</td><td>float64</td><td>yes</td></tr>"
+        "<tr><td>s</td><td>str</td><td>no</td></tr></tbody></table>"
+    )
+    html = profile_frame(df)._repr_html_()
+    assert "<tr><td>&lt;x&gt;</td><td>float64</td><td>1</td><td>1</td><td>1.0</td></tr>" in html
+    assert "<tr><td>s</td><td>str</td><td>2</td><td>0</td><td></td></tr>" in html

@@ -76,7 +76,9 @@ def encoder(codec: str, physical: Physical) -> Callable[[tuple[int, int]], bytes
     """A function that encodes the rows ``[start, stop)`` of every physical column."""
     if codec == "parquet":
         return _parquet_encoder(physical)
-    return lambda bound: _encode_npz(physical, *bound)
+    # the byte offsets of every text column, computed once for all the chunks
+    offsets = {name: _offsets(c.lengths) for name, c in physical.items() if isinstance(c, Text)}
+    return lambda bound: _encode_npz(physical, offsets, *bound)
 
 
 def encode_chunks(codec: str, physical: Physical, bounds: Bounds) -> list[bytes]:
@@ -181,15 +183,24 @@ def _combine_parquet(tables: Sequence[Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------- npz
 
 
-def _encode_npz(physical: Physical, start: int, stop: int) -> bytes:
+def _offsets(lengths: npt.NDArray[np.int64] | None) -> npt.NDArray[np.int64]:
+    """Where each value starts in the concatenated bytes, and where the last one ends."""
+    assert lengths is not None
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def _encode_npz(
+    physical: Physical, offsets: dict[str, npt.NDArray[np.int64]], start: int, stop: int
+) -> bytes:
     arrays: list[tuple[str, npt.NDArray[Any]]] = []
     text: dict[str, str] = {}
     for name, column in physical.items():
         if isinstance(column, Text):
             assert column.lengths is not None
-            offsets = np.zeros(len(column.lengths) + 1, dtype=np.int64)
-            np.cumsum(column.lengths, out=offsets[1:])
-            data = np.frombuffer(column.data, dtype=np.uint8)[offsets[start] : offsets[stop]]
+            first, last = offsets[name][start], offsets[name][stop]
+            data = np.frombuffer(column.data, dtype=np.uint8)[first:last]
             text[name] = column.kind
             arrays.append((name + ".missing", column.flags[start:stop]))
             arrays.append((name + ".lengths", column.lengths[start:stop].astype("<i8")))
@@ -242,10 +253,9 @@ def _objects(
     data: npt.NDArray[np.uint8],
 ) -> Any:
     n = len(missing)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
     if kind == "empty":
         return np.full(n, None, dtype=object)
+    offsets = _offsets(lengths)
     if has_pyarrow():
         import pyarrow as pa
 

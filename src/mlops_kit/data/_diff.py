@@ -282,13 +282,12 @@ def compute_diff(
         key_removed, key_added = _hash(removed[keys]), _hash(added[keys])
         both = np.intersect1d(key_removed, key_added)
         changed_count = len(both)
-        old = removed[np.isin(key_removed, both)]
-        new = added[np.isin(key_added, both)]
-        removed = removed[~np.isin(key_removed, both)]
-        added = added[~np.isin(key_added, both)]
+        in_removed, in_added = np.isin(key_removed, both), np.isin(key_added, both)
+        old, new = removed[in_removed], added[in_added]
+        removed, added = removed[~in_removed], added[~in_added]
         if sample_size and len(both):
-            new_by_key = new.assign(_k=_hash(new[keys])).drop_duplicates("_k").set_index("_k")
-            for position, row_key in enumerate(_hash(old[keys])[:sample_size]):
+            new_by_key = new.assign(_k=key_added[in_added]).drop_duplicates("_k").set_index("_k")
+            for position, row_key in enumerate(key_removed[in_removed][:sample_size]):
                 before_row = old.iloc[[position]]
                 after_row = new_by_key.loc[[row_key]].reset_index(drop=True)
                 changed_sample.append(

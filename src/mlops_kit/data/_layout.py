@@ -17,12 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from mlops_kit.data._fingerprint import _is_default_index, dtype_name, text_parts
+from mlops_kit.data._fingerprint import _MASKED, _is_default_index, dtype_name, text_parts
 from mlops_kit.exceptions import ValidationError
 
 __all__ = ["Layout", "Text", "from_physical", "to_physical"]
 
-_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
 _NUMPY_KINDS = "biufmM"
 
 
@@ -31,7 +30,8 @@ class Text:
     """A physical text column: the values (anything pyarrow or numpy reads), flags and kind.
 
     ``flags`` marks missing values (0 present, 1 None, 2 NaN, 3 pd.NA); ``kind`` is ``"str"``,
-    ``"bytes"`` or ``"empty"``. ``lengths``/``data`` are filled on demand by the npz codec.
+    ``"bytes"`` or ``"empty"``; ``lengths``/``data`` are the UTF-8 byte lengths and bytes (for
+    row hashing and the npz codec).
     """
 
     values: Any
@@ -164,9 +164,9 @@ def from_physical(
     for position, descriptor in enumerate(layout.columns):
         values = _rebuild(descriptor, f"c{position}", physical, get_categories)
         # a Series keeps the dtype: pandas would infer "str" from an object array of strings
-        data[position] = pd.Series(values, dtype=dtype_of(descriptor), copy=False)
-        if descriptor["kind"] == "category":
-            data[position] = pd.Series(values, copy=False)
+        # (a Categorical carries its own dtype, categories included)
+        dtype = None if descriptor["kind"] == "category" else dtype_of(descriptor)
+        data[position] = pd.Series(values, dtype=dtype, copy=False)
     frame = pd.DataFrame(data, copy=False)
     if not data:
         frame = pd.DataFrame(index=pd.RangeIndex(n_rows))

@@ -15,24 +15,19 @@ from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
 from mlops_kit.storage import Store
 from mlops_kit.storage._validation import NAME_PATTERN, validate_name
 
-__all__ = ["Lookups", "check_name", "now", "retry"]
+__all__ = ["Lookups", "now", "retry"]
 
 MANIFESTS = "data.manifests"
 VERSIONS = "data.versions"
 IDS = "data.ids"
 LOGS = "data.logs"
 TAGS = "data.tags"
-NAME = NAME_PATTERN
 HEX = re.compile(r"[0-9a-f]+")
 MIN_PREFIX = 4
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def check_name(value: object, what: str) -> str:
-    return validate_name(value, what)
 
 
 def retry(action: Callable[[], Any], attempts: int = 200) -> Any:
@@ -96,7 +91,7 @@ class Lookups:
         >>> repo.get("d", "gold") == repo.get("d", v.id[:6]) == repo.get("d") == v
         True
         """
-        check_name(name, "dataset name")
+        validate_name(name, "dataset name")
         entries = self._entries(name)
         if not isinstance(ref, str) or not ref:
             raise ValidationError(f"A reference must be a non-empty str. Got {ref!r} instead.")
@@ -104,7 +99,7 @@ class Lookups:
             if not entries:  # pragma: no cover - a log is created with its first entry
                 raise NotFoundError(f"Dataset {name!r} has no version yet.")
             return self._record(name, entries[-1]["id"])
-        if NAME.fullmatch(ref):
+        if NAME_PATTERN.fullmatch(ref):
             tag = self.store.metadata.get(TAGS, f"{name}/{ref}")
             if tag is not None:
                 return self._record(name, tag.value["id"])
@@ -183,7 +178,7 @@ class Lookups:
         >>> [v.id for v in repo.log("d")] == [b.id, a.id]
         True
         """
-        check_name(name, "dataset name")
+        validate_name(name, "dataset name")
         entries = self._entries(name)
         cache: dict[str, DataVersion] = {}
         out = []
@@ -207,7 +202,7 @@ class Lookups:
         >>> [e.action for e in repo.history("d")]
         ['revert', 'commit', 'commit']
         """
-        check_name(name, "dataset name")
+        validate_name(name, "dataset name")
         return [LogEntry.from_dict(e) for e in reversed(self._entries(name))]
 
     # --------------------------------------------------------------------------- tags
@@ -233,7 +228,7 @@ class Lookups:
                 f"DataRepository.tag takes a DataVersion. Got {type(version).__name__} instead; "
                 "use repo.get(name, ref) to find one."
             )
-        check_name(tag, "tag")
+        validate_name(tag, "tag")
         if tag == "latest" or (HEX.fullmatch(tag) and len(tag) >= MIN_PREFIX):
             raise ValidationError(
                 f"The tag {tag!r} would be read as {'latest' if tag == 'latest' else 'an id'}; "
@@ -270,7 +265,7 @@ class Lookups:
         >>> repo.tag(v, "gold"); repo.untag("d", "gold"); repo.tags("d")
         {}
         """
-        dataset = name.name if isinstance(name, DataVersion) else check_name(name, "dataset")
+        dataset = name.name if isinstance(name, DataVersion) else validate_name(name, "dataset")
         if self.store.metadata.get(TAGS, f"{dataset}/{tag}") is None:
             raise NotFoundError(
                 f"Dataset {dataset!r} has no tag {tag!r}. Tags: "
@@ -288,7 +283,7 @@ class Lookups:
         >>> DataRepository(open_store("memory://")).tags("d")
         {}
         """
-        check_name(name, "dataset name")
+        validate_name(name, "dataset name")
         return {
             key.split("/", 1)[1]: str(doc.value["id"]) for key, doc in self._scan(TAGS, f"{name}/")
         }

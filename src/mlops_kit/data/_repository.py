@@ -21,7 +21,6 @@ from mlops_kit.data._lookup import (
     MANIFESTS,
     VERSIONS,
     Lookups,
-    check_name,
     now,
     retry,
 )
@@ -30,6 +29,7 @@ from mlops_kit.data._schema import ColumnSchema, Schema
 from mlops_kit.data._version import DataVersion, LogEntry
 from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
 from mlops_kit.storage import Store
+from mlops_kit.storage._validation import validate_name
 
 __all__ = ["DataRepository"]
 
@@ -172,7 +172,7 @@ class DataRepository(Lookups):
         >>> repo.commit("d", pd.DataFrame({"a": [1]})) == v
         True
         """
-        check_name(name, "dataset name")
+        validate_name(name, "dataset name")
         frame = as_frame(df)
         meta = dict(metadata or {})
         try:
@@ -185,14 +185,18 @@ class DataRepository(Lookups):
             raise ValidationError(f"The 'message' must be a str. Got {type(message).__name__}.")
         parent_ids = None if parents is None else tuple(self._parent_id(p) for p in parents)
         version_id = fingerprint(frame)
-        known = self.store.metadata.get(VERSIONS, f"{name}/{version_id}") is not None
+        existing = self.store.metadata.get(VERSIONS, f"{name}/{version_id}")
         with ThreadPoolExecutor(1) as pool:
             # the profile is computed while the chunks are encoded and written
-            profiling = None if known else pool.submit(profile_frame, frame)
+            profiling = None if existing is not None else pool.submit(profile_frame, frame)
             if self.store.metadata.get(MANIFESTS, version_id) is None:
                 self._write_content(version_id, frame)
             profile = None if profiling is None else profiling.result()
-        version = self._record_version(name, version_id, frame, message, meta, parent_ids, profile)
+        if existing is not None:
+            version = DataVersion.from_dict(existing.value)
+        else:
+            assert profile is not None
+            version = self._record_version(name, version_id, message, meta, parent_ids, profile)
         self._append_log(name, version)
         return version
 
@@ -245,21 +249,16 @@ class DataRepository(Lookups):
         self,
         name: str,
         version_id: str,
-        frame: pd.DataFrame,
         message: str | None,
         metadata: dict[str, Any],
         parents: tuple[str, ...] | None,
-        profile: Profile | None,
+        profile: Profile,
     ) -> DataVersion:
+        """Store a new version record; a record a concurrent writer stored first wins."""
         key = f"{name}/{version_id}"
-        existing = self.store.metadata.get(VERSIONS, key)
-        if existing is not None:
-            return DataVersion.from_dict(existing.value)
         if parents is None:
             latest = self._latest_id(name)
             parents = () if latest is None else (latest,)
-        if profile is None:
-            profile = profile_frame(frame)
         schema = Schema(
             columns=[
                 ColumnSchema(name=c.name, dtype=c.dtype, nullable=c.nulls > 0)
@@ -269,7 +268,7 @@ class DataRepository(Lookups):
         version = DataVersion(
             id=version_id,
             name=name,
-            n_rows=len(frame),
+            n_rows=profile.n_rows,
             schema=schema,
             created_at=now(),
             parents=parents,

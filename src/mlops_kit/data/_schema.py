@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -50,6 +50,16 @@ class ColumnSchema:
         {'name': 'a', 'dtype': 'int64', 'nullable': True}
         """
         return {"name": self.name, "dtype": self.dtype, "nullable": self.nullable}
+
+
+def html_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A plain HTML table (for ``_repr_html_``), every cell escaped."""
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _columns(value: Iterable[ColumnSchema]) -> tuple[ColumnSchema, ...]:
@@ -151,9 +161,10 @@ class Schema:
             dtype = dtype_name(actual[column.name])
             if dtype != column.dtype:
                 found.append(f"column {column.name!r} has dtype {dtype}, expected {column.dtype}")
-            elif not column.nullable and bool(df[column.name].isna().any()):
+            elif not column.nullable:
                 count = int(df[column.name].isna().sum())
-                found.append(f"column {column.name!r} is not nullable but has {count} missing")
+                if count:
+                    found.append(f"column {column.name!r} is not nullable but has {count} missing")
         return found
 
     def validate(self, df: pd.DataFrame) -> None:
@@ -227,12 +238,7 @@ class Schema:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(c.name)}</td><td>{html.escape(c.dtype)}</td>"
-            f"<td>{'yes' if c.nullable else 'no'}</td></tr>"
-            for c in self.columns
-        )
-        return (
-            "<table><thead><tr><th>column</th><th>dtype</th><th>nullable</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
+        return html_table(
+            ("column", "dtype", "nullable"),
+            ((c.name, c.dtype, "yes" if c.nullable else "no") for c in self.columns),
         )
