@@ -293,3 +293,7 @@ def test_generators_are_accepted_as_random_state() -> None:
     one = MMDDriftDetector(random_state=np.random.default_rng(3), n_permutations=20)
     two = MMDDriftDetector(random_state=np.random.default_rng(3), n_permutations=20)
     assert one.fit(reference).detect(current) == two.fit(reference).detect(current)
+    # the generator is used as given: its first draws are those of the int seed 3
+    seeded = MMDDriftDetector(random_state=3, n_permutations=20).fit(reference)
+    fresh = MMDDriftDetector(random_state=np.random.default_rng(3), n_permutations=20)
+    assert fresh.fit(reference).detect(current) == seeded.detect(current)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlops_kit.drift._stream import PageHinkley
+from mlops_kit.drift._stream import DDM, PageHinkley
+from mlops_kit.exceptions import ValidationError
 from mlops_kit.testing._stream import check_stream_detector
 
 
@@ -88,3 +89,7 @@ def test_objects_that_are_not_stream_detectors_are_refused() -> None:
 def test_a_custom_stream_can_be_given() -> None:
     rng = np.random.default_rng(0)
     check_stream_detector(PageHinkley(**SENSITIVE), values=rng.normal(0, 1, 600))
+    # the stream given is the one fed: Gaussian values are no errors for DDM, the default 0/1 are
+    check_stream_detector(DDM())
+    with pytest.raises(ValidationError, match="DDM takes 0 or 1"):
+        check_stream_detector(DDM(), values=rng.normal(0, 1, 600))

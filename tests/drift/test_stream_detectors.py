@@ -294,6 +294,9 @@ def test_kswin_seeds_generators_and_reports_its_p_value() -> None:
     b = KSWIN(random_state=np.random.default_rng(1))
     assert a.update_many(stream).tolist() == b.update_many(stream).tolist()
     assert a.to_dict()["params"]["random_state"] == b.to_dict()["params"]["random_state"]
+    # one seed is drawn from the generator, as documented
+    drawn = int(np.random.default_rng(1).integers(2**63))
+    assert a.to_dict()["params"]["random_state"] == drawn
     seeded = KSWIN(random_state=3)
     assert seeded.p_value == 0.0
     seeded.update_many(stream[:150])
@@ -314,3 +317,20 @@ def test_ddm_signals_warnings_before_drift() -> None:
     assert drifts
     assert warnings
     assert min(warnings) < drifts[0]
+
+
+def test_kswin_update_many_leaves_the_generator_where_update_does() -> None:
+    """At each drift, update_many rewinds its random draws to the one that fired."""
+    rng = np.random.default_rng(5)
+    stream = np.r_[rng.normal(0, 1, 1500), rng.normal(1, 1, 1500)]
+    positions = KSWIN(random_state=1).update_many(stream).tolist()
+    assert len(positions) >= 3
+    assert any(
+        b - a > 164 for a, b in itertools.pairwise(positions)
+    )  # not all right after a restart
+    for p in positions[:3]:
+        many, one = KSWIN(random_state=1), KSWIN(random_state=1)
+        many.update_many(stream[: p + 1])
+        _run(one, stream[: p + 1].tolist())
+        assert many.drift_detected
+        assert many.to_dict() == one.to_dict()

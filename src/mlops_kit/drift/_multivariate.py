@@ -13,18 +13,12 @@ import attrs
 import numpy as np
 
 from mlops_kit.drift._report import DriftReport
+from mlops_kit.drift._stream._base import bad_parameter
 from mlops_kit.exceptions import NotFittedError, ValidationError
 
 __all__ = ["MMDDriftDetector"]
 
 FloatMatrix = np.ndarray[Any, np.dtype[np.float64]]
-
-
-def bad_parameter(owner: str, name: str, expected: str, value: Any) -> ValidationError:
-    """The library's one message form for a bad constructor argument."""
-    return ValidationError(
-        f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
-    )
 
 
 def check_unit(owner: str, name: str) -> Any:
@@ -168,6 +162,12 @@ def mmd2_unbiased(kernel_xx: Any, kernel_yy: Any, kernel_xy: Any, n: int, m: int
     )
 
 
+def scaling(matrix: FloatMatrix) -> tuple[FloatMatrix, FloatMatrix]:
+    """The column means and standard deviations of ``matrix`` (a constant column's is 1)."""
+    scale = matrix.std(axis=0)
+    return matrix.mean(axis=0), np.where(scale > 0, scale, 1.0)
+
+
 def standardize(matrix: FloatMatrix, mean: FloatMatrix, scale: FloatMatrix) -> FloatMatrix:
     """``(matrix - mean) / scale``."""
     out: FloatMatrix = (matrix - mean) / scale
@@ -242,9 +242,7 @@ class MMDDriftDetector:
     def fit(self, reference: Any, /) -> MMDDriftDetector:
         """Learn the reference (a DataFrame or a 2-D array of numbers); return ``self``."""
         matrix, self.columns_ = to_matrix(reference, "MMDDriftDetector", "reference")
-        self.mean_ = matrix.mean(axis=0)
-        scale = matrix.std(axis=0)
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.mean_, self.scale_ = scaling(matrix)
         self.reference_ = standardize(matrix, self.mean_, self.scale_)
         return self
 

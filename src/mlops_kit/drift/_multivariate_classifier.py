@@ -10,7 +10,6 @@ import numpy as np
 from mlops_kit.drift._multivariate import (
     FloatMatrix,
     as_generator,
-    bad_parameter,
     check_count,
     check_random_state,
     check_unit,
@@ -19,6 +18,7 @@ from mlops_kit.drift._multivariate import (
     to_matrix,
 )
 from mlops_kit.drift._report import DriftReport
+from mlops_kit.drift._stream._base import bad_parameter
 from mlops_kit.exceptions import NotFittedError, ValidationError
 
 __all__ = ["ClassifierDriftDetector"]

@@ -11,14 +11,15 @@ import numpy as np
 from mlops_kit.drift._multivariate import (
     FloatMatrix,
     as_generator,
-    bad_parameter,
     check_count,
     check_random_state,
     dataset_report,
+    scaling,
     standardize,
     to_matrix,
 )
 from mlops_kit.drift._report import DriftReport
+from mlops_kit.drift._stream._base import bad_parameter
 from mlops_kit.exceptions import NotFittedError, ValidationError
 
 __all__ = ["ReconstructionDriftDetector"]
@@ -120,9 +121,7 @@ class ReconstructionDriftDetector:
                 f"{_OWNER} needs at least 2 * n_chunks = {2 * self.n_chunks} reference rows; "
                 f"got {rows}. Lower n_chunks or give more rows."
             )
-        mean = matrix.mean(axis=0)
-        scale = matrix.std(axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
+        mean, scale = scaling(matrix)
         data = standardize(matrix, mean, scale)
         chunks = np.array_split(as_generator(self.random_state).permutation(rows), self.n_chunks)
         errors, cells = [], np.zeros(data.shape[1])

@@ -98,7 +98,7 @@ def check_stream_detector(detector: Any, values: npt.ArrayLike | None = None) ->
     split = _clone(fresh)
     cuts = [0, 1, len(stream) // 3, len(stream) // 3 + 7, (2 * len(stream)) // 3, len(stream)]
     pieces = [split.update_many(stream[a:b]) for a, b in itertools.pairwise(cuts)]
-    joined = np.concatenate(pieces).tolist() if pieces else []
+    joined = np.concatenate(pieces).tolist()  # five pieces: never empty
     if joined != drifts:
         raise _fail(detector, "update_many() positions must count across calls")
 

@@ -155,6 +155,7 @@ class ADWIN(StreamDetectorBase):
         >>> ADWIN().update(0.5).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         try:
             ok = math.isfinite(x)
         except TypeError:

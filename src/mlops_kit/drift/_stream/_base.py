@@ -17,6 +17,7 @@ import numpy.typing as npt
 from typing_extensions import Self
 
 from mlops_kit._version import __version__
+from mlops_kit.drift._json import _encode_float
 from mlops_kit.exceptions import ValidationError
 
 __all__ = ["StreamDetectorBase"]
@@ -26,20 +27,6 @@ STATE_VERSION = 1
 
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-
-
-def encode_float(value: float) -> float | str:
-    """A float as strict JSON: infinities and NaN become strings."""
-    if math.isfinite(value):
-        return float(value)
-    if math.isnan(value):
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
-
-
-def decode_float(value: Any) -> float:
-    """The inverse of :func:`encode_float`."""
-    return float(value)
 
 
 def bad_parameter(owner: str, name: str, expected: str, value: Any) -> ValidationError:
@@ -84,6 +71,13 @@ def check_int(owner: str, name: str, value: Any, *, low: int = 0) -> int:
     return int(value)
 
 
+def check_bool(owner: str, name: str, value: object) -> bool:
+    """Validate a bool parameter (not merely a truthy value)."""
+    if not isinstance(value, bool):
+        raise bad_parameter(owner, name, "a bool", value)
+    return value
+
+
 class StreamDetectorBase:
     """Shared machinery of the built-in stream detectors (an optional helper, never required).
 
@@ -121,6 +115,11 @@ class StreamDetectorBase:
         """How many values were fed since construction or the last :meth:`reset`."""
         return self._n_seen
 
+    # Every subclass's ``update`` opens with the same few lines: validate ``x`` (as its
+    # ``_INPUT`` says), reset if the previous update signalled drift, count the value. They are
+    # written out in each ``update`` on purpose: ``update`` is the per-value hot path (under
+    # 3 µs), and a shared helper would add a Python call (~0.15 µs) to every value. The shared,
+    # cold parts (messages, batch validation, reset, to_dict/from_dict) live here.
     def update(self, x: float, /) -> Self:  # pragma: no cover - every subclass overrides it
         raise NotImplementedError
 
@@ -217,7 +216,7 @@ class StreamDetectorBase:
     @staticmethod
     def _encode(value: Any) -> Any:
         if isinstance(value, float):
-            return encode_float(value)
+            return _encode_float(value)
         if isinstance(value, list | tuple):
             return [StreamDetectorBase._encode(v) for v in value]
         return value

@@ -115,6 +115,7 @@ class CUSUM(StreamDetectorBase):
         >>> CUSUM().update(0.5).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         try:
             ok = math.isfinite(x)
         except TypeError:

@@ -97,6 +97,7 @@ class DDM(StreamDetectorBase):
         >>> DDM().update(0).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         if x != 0 and x != 1:
             raise self._bad_value(x)
         if self._drift:

@@ -95,6 +95,7 @@ class EDDM(StreamDetectorBase):
         >>> EDDM().update(1).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         if x != 0 and x != 1:
             raise self._bad_value(x)
         if self._drift:

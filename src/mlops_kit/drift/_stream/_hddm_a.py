@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import Any
 
 import numpy as np
 from typing_extensions import Self
@@ -11,7 +11,7 @@ from typing_extensions import Self
 from mlops_kit.drift._stream._base import (
     FloatArray,
     StreamDetectorBase,
-    bad_parameter,
+    check_bool,
     check_real,
     last_true_index,
     sequential_cumsum,
@@ -77,17 +77,12 @@ class HDDM_A(StreamDetectorBase):
         two_sided_test: bool = False,
     ) -> None:
         owner = "HDDM_A"
-        self.drift_confidence = check_real(
-            owner, "drift_confidence", drift_confidence, low=0.0, high=1.0, low_open=True,
-            high_open=True,
-        )  # fmt: skip
+        unit: dict[str, Any] = {"low": 0.0, "high": 1.0, "low_open": True, "high_open": True}
+        self.drift_confidence = check_real(owner, "drift_confidence", drift_confidence, **unit)
         self.warning_confidence = check_real(
-            owner, "warning_confidence", warning_confidence, low=0.0, high=1.0, low_open=True,
-            high_open=True,
-        )  # fmt: skip
-        if not isinstance(cast(object, two_sided_test), bool):
-            raise bad_parameter(owner, "two_sided_test", "a bool", two_sided_test)
-        self.two_sided_test = two_sided_test
+            owner, "warning_confidence", warning_confidence, **unit
+        )
+        self.two_sided_test = check_bool(owner, "two_sided_test", two_sided_test)
         self._log_drift_bound = math.log(1.0 / self.drift_confidence)
         self._log_drift = math.log(2.0 / self.drift_confidence)
         self._log_warning = math.log(2.0 / self.warning_confidence)
@@ -115,6 +110,7 @@ class HDDM_A(StreamDetectorBase):
         >>> HDDM_A().update(1).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         try:
             ok = 0.0 <= x <= 1.0
         except TypeError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from typing_extensions import Self
@@ -13,7 +13,7 @@ from typing_extensions import Self
 from mlops_kit.drift._stream._base import (
     FloatArray,
     StreamDetectorBase,
-    bad_parameter,
+    check_bool,
     check_real,
     last_true_index,
 )
@@ -131,9 +131,7 @@ class HDDM_W(StreamDetectorBase):
             owner, "warning_confidence", warning_confidence, **unit
         )
         self.lambda_val = check_real(owner, "lambda_val", lambda_val, **unit)
-        if not isinstance(cast(object, two_sided_test), bool):
-            raise bad_parameter(owner, "two_sided_test", "a bool", two_sided_test)
-        self.two_sided_test = two_sided_test
+        self.two_sided_test = check_bool(owner, "two_sided_test", two_sided_test)
         self._log_drift = math.log(1 / self.drift_confidence)
         self._log_warning = math.log(1 / self.warning_confidence)
         self._ibc = _ibc_table(self.lambda_val)
@@ -162,6 +160,7 @@ class HDDM_W(StreamDetectorBase):
         >>> HDDM_W().update(0.0).warning_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         try:
             ok = 0.0 <= x <= 1.0
         except TypeError:
@@ -268,7 +267,7 @@ class HDDM_W(StreamDetectorBase):
         down = self._side(x, n, ewma, ewma - eps, False)
         if self.two_sided_test:
             d_drift, d_warning = self._test(down, False)
-            warning = warning | (~d_drift & d_warning)
+            warning = warning | d_warning  # _test's warning already excludes drift
             drift = drift | d_drift
         k = int(np.argmax(drift)) if drift.any() else x.size - 1
         self._n, self._ewma = int(n[k]), float(ewma[k])

@@ -123,8 +123,12 @@ class KSWIN(StreamDetectorBase):
     )
     _PARAMS = ("alpha", "window_size", "stat_size", "random_state", "window")
     _STATE = ("_n", "_p_value")
-    _FIRST_BLOCK = 256
-    _MAX_BLOCK = 4096
+    # Each value costs a random draw (~9 µs, in Python as River makes it); a block draws for all
+    # its values, so those past a detection are wasted and those up to it replayed. Short blocks
+    # keep that waste small and numpy gains little from longer ones: blocks of 128 instead of
+    # 256 growing to 4096 made update_many about 2-3x faster on bench_stream.py's stream.
+    _FIRST_BLOCK = 128
+    _MAX_BLOCK = 128
 
     def __init__(
         self,
@@ -193,6 +197,7 @@ class KSWIN(StreamDetectorBase):
         >>> KSWIN(random_state=1).update(0.5).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         try:
             ok = math.isfinite(x)
         except TypeError:
@@ -233,13 +238,13 @@ class KSWIN(StreamDetectorBase):
             sample = values[starts[:, None] + chosen]
             recent = np.lib.stride_tricks.sliding_window_view(values, stat)[starts + size - stat]
             h = _ks_h_rows(sample, recent)
-            p_values = np.array([_ks_p_value(stat, int(v)) for v in np.unique(h)])
-            p_of = dict(zip(np.unique(h).tolist(), p_values.tolist()))
-            fires = np.array([self._fires(int(v)) for v in h])
+            distinct = np.unique(h).tolist()  # few values: test each once, not once per row
+            p_of = {v: _ks_p_value(stat, v) for v in distinct}
+            fires = np.isin(h, [v for v in distinct if self._fires(v)])
             if fires.any():
                 r = int(np.argmax(fires))
-                self._rng.setstate(saved)
-                for _ in range(r + 1):
+                self._rng.setstate(saved)  # rewind: the draws after the one that fired
+                for _ in range(r + 1):  # were for nothing
                     draw(population, stat)
                 k = first + r
                 self._p_value = p_of[int(h[r])]

@@ -129,6 +129,7 @@ class PageHinkley(StreamDetectorBase):
         >>> PageHinkley().update(0.5).drift_detected
         False
         """
+        # Preamble inline on purpose (hot path): see StreamDetectorBase.update.
         try:
             ok = math.isfinite(x)
         except TypeError:
