@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import threading
 import time
 from typing import Any
@@ -69,7 +70,7 @@ class PeakRSS:
     @staticmethod
     def rss() -> int:
         with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * 4096
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
     def __enter__(self) -> PeakRSS:
         self.base = self.rss()

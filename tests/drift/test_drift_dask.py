@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from mlops_kit.drift import TabularDriftDetector
+from mlops_kit.drift._builtin import BUILTINS
 from mlops_kit.drift._dask import BINNED, is_dask_frame
 from mlops_kit.exceptions import ValidationError
 
@@ -132,3 +133,4 @@ def test_dask_frames_are_recognised_without_importing_dask_for_others() -> None:
     assert not is_dask_frame(reference)
     assert not is_dask_frame(dd.from_pandas(reference, npartitions=1)["amount"])
     assert {"psi", "chi2", "gtest"} <= set(BINNED)
+    assert set(BINNED) == {name for name, t in BUILTINS.items() if t.input == "counts"}

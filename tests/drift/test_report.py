@@ -86,6 +86,9 @@ def test_report_round_trips_through_strict_json(report: DriftReport) -> None:
     text = json.dumps(report.to_dict(), allow_nan=False)
     assert DriftReport.from_dict(json.loads(text)) == report
     assert isinstance(str(report), str)
+    text = str(report)
+    assert text.startswith(f"DriftReport: {'drift' if report.drifted else 'no drift'}")
+    assert all(str(c) in text for c in report.columns.values())
 
 
 @settings(max_examples=60, deadline=None)

@@ -342,13 +342,16 @@ def test_register_a_distance_and_refuse_a_duplicate() -> None:
         stattests.get("mean_gap")
 
 
+_KS_RESULT = st.ks_2samp([1, 2, 3], [4, 5, 6])
+
+
 @pytest.mark.usefixtures("cleanup")
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
         ((1.0, 0.5), StatResult(statistic=1.0, p_value=0.5)),
         (StatResult(statistic=2.0, p_value=0.1), StatResult(statistic=2.0, p_value=0.1)),
-        (st.ks_2samp([1, 2, 3], [4, 5, 6]), None),
+        (_KS_RESULT, StatResult(statistic=_KS_RESULT.statistic, p_value=_KS_RESULT.pvalue)),
     ],
     ids=["pair", "statresult", "scipy-result"],
 )

@@ -456,6 +456,16 @@ def test_to_dict_round_trip_detects_identically() -> None:
         TabularDriftDetector.from_dict({**data, "schema_version": 99})
 
 
+def test_to_dict_round_trip_keeps_the_inf_count_of_a_binary_numeric_column() -> None:
+    ref = pd.DataFrame({"flag": [0.0, 1.0, np.inf, 0.0, 1.0, np.nan, 1.0]})
+    det = TabularDriftDetector().fit(ref)
+    again = TabularDriftDetector.from_dict(json.loads(json.dumps(det.to_dict())))
+    assert again.reference_.columns["flag"].n_inf == 1
+    report = again.detect(ref)
+    assert report.columns["flag"].inf_reference == 1
+    assert report == det.detect(ref)
+
+
 @pytest.mark.parametrize("where", ["memory", "folder"])
 def test_save_and_load_through_a_store(where: str, tmp_path: object) -> None:
     store = open_store("memory://" if where == "memory" else str(tmp_path))

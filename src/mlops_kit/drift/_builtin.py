@@ -28,7 +28,7 @@ _KS_MAX_EXACT_N = 10_000
 
 
 def _cdf_gaps(ref: FloatArray, cur: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Both empirical CDFs at every merged value, and the gaps between successive values."""
+    """Both empirical CDFs at every merged value, and the merged (sorted) values."""
     merged, from_ref = merge_sorted(ref, cur)
     cdf_ref = np.cumsum(from_ref) / ref.size
     cdf_cur = np.cumsum(~from_ref) / cur.size

@@ -21,7 +21,7 @@ from mlops_kit.drift._profile import (
 from mlops_kit.drift._report import ColumnDistribution, ColumnDrift
 from mlops_kit.exceptions import ValidationError
 
-__all__ = ["check_kind", "compare_column"]
+__all__ = ["categorical_method", "check_kind", "compare_column", "distribution_of"]
 
 
 def check_kind(profile: Profile, series: Any) -> None:
@@ -118,6 +118,34 @@ def _verdict(
     )
 
 
+def distribution_of(profile: Profile, cur_counts: Any) -> ColumnDistribution:
+    """The binned distributions of both sides over the bins (or categories) fixed at fit."""
+    if isinstance(profile, NumericalProfile):
+        return ColumnDistribution(
+            edges=tuple(profile.edges),
+            reference_counts=tuple(profile.counts),
+            current_counts=tuple(cur_counts),
+        )
+    return ColumnDistribution(
+        categories=(*(str(c) for c in profile.categories), "(other)"),
+        reference_counts=tuple(profile.counts),
+        current_counts=tuple(cur_counts),
+    )
+
+
+def categorical_method(profile: CategoricalProfile, cur_counts: Any) -> tuple[str, str]:
+    """The method for a categorical column and a note: chi2 when a binary-only test meets
+    categories unseen in the reference."""
+    test = _registry.get(profile.method)
+    unseen = int(cur_counts[-1])
+    if unseen and test.kind == "p_value" and "categorical" not in test.data:
+        return "chi2", (
+            f"{unseen} current values of categories unseen in the reference: tested with "
+            f"chi2 instead of {profile.method}"
+        )
+    return profile.method, ""
+
+
 def _numerical(profile: NumericalProfile, series: Any, threshold: float) -> ColumnDrift:
     values, nan_current, inf_current = split_finite(extract_numbers(series, profile.kind))
     n_finite = values.size
@@ -128,11 +156,6 @@ def _numerical(profile: NumericalProfile, series: Any, threshold: float) -> Colu
         cur_counts = sorted_counts(profile.edges, cur_sorted)
     else:
         cur_counts = bin_counts(profile.edges, values)
-    distribution = ColumnDistribution(
-        edges=tuple(profile.edges),
-        reference_counts=tuple(profile.counts),
-        current_counts=tuple(cur_counts),
-    )
     return _verdict(
         profile,
         threshold,
@@ -146,7 +169,7 @@ def _numerical(profile: NumericalProfile, series: Any, threshold: float) -> Colu
         n_current=n_finite,
         nan_current=nan_current,
         inf_current=inf_current,
-        distribution=distribution,
+        distribution=distribution_of(profile, cur_counts),
     )
 
 
@@ -162,23 +185,9 @@ def _categorical(profile: CategoricalProfile, series: Any, threshold: float) -> 
     if profile.kind != "number":
         nan_current = len(series) - int(cur_counts.sum())
     ref_counts = profile.counts
-    cats = [str(c) for c in profile.categories]
-    distribution = ColumnDistribution(
-        categories=(*cats, "(other)"),
-        reference_counts=tuple(ref_counts),
-        current_counts=tuple(cur_counts),
-    )
-    method, note = profile.method, ""
-    test = _registry.get(method)
-    unseen = int(cur_counts[-1])
-    if unseen and test.kind == "p_value" and "categorical" not in test.data:
-        method = "chi2"
-        note = (
-            f"{unseen} current values of categories unseen in the reference: tested with "
-            f"chi2 instead of {profile.method}"
-        )
+    method, note = categorical_method(profile, cur_counts)
     ref_values = cur_values = None
-    if test.input == "values":
+    if _registry.get(profile.method).input == "values":
         ref_values = np.repeat(np.asarray(profile.categories, dtype=object), ref_counts[:-1])
         cur_values = np.asarray(values)
         cur_values = cur_values[~_isna(cur_values)]
@@ -193,7 +202,7 @@ def _categorical(profile: CategoricalProfile, series: Any, threshold: float) -> 
         n_current=int(cur_counts.sum()),
         nan_current=nan_current,
         inf_current=inf_current,
-        distribution=distribution,
+        distribution=distribution_of(profile, cur_counts),
         note=note,
     )
 

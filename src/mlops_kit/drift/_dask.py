@@ -10,10 +10,10 @@ import numpy as np
 
 from mlops_kit.drift import _registry
 from mlops_kit.drift._binning import IntArray, bin_counts, category_counts
-from mlops_kit.drift._columns import _verdict, check_kind
+from mlops_kit.drift._columns import _verdict, categorical_method, check_kind, distribution_of
 from mlops_kit.drift._profile import NumericalProfile, Profile, extract_numbers, split_finite
-from mlops_kit.drift._reference import ReferenceProfile
-from mlops_kit.drift._report import ColumnDistribution, ColumnDrift
+from mlops_kit.drift._reference import ReferenceProfile, check_columns_present
+from mlops_kit.drift._report import ColumnDrift
 from mlops_kit.exceptions import ValidationError
 
 __all__ = ["BINNED", "compare_dask", "is_dask_frame", "refuse_dask_reference"]
@@ -94,26 +94,8 @@ def _column(profile: Profile, counts: Counts, threshold: float) -> ColumnDrift:
     """The same verdict as ``compare_column`` on the whole column, from its summed counts."""
     cur_counts, nan_current, inf_current = counts
     method, note = profile.method, ""
-    if isinstance(profile, NumericalProfile):
-        distribution = ColumnDistribution(
-            edges=tuple(profile.edges),
-            reference_counts=tuple(profile.counts),
-            current_counts=tuple(cur_counts),
-        )
-    else:
-        distribution = ColumnDistribution(
-            categories=(*(str(c) for c in profile.categories), "(other)"),
-            reference_counts=tuple(profile.counts),
-            current_counts=tuple(cur_counts),
-        )
-        test = _registry.get(method)
-        unseen = int(cur_counts[-1])
-        if unseen and test.kind == "p_value" and "categorical" not in test.data:
-            method = "chi2"
-            note = (
-                f"{unseen} current values of categories unseen in the reference: tested with "
-                f"chi2 instead of {profile.method}"
-            )
+    if not isinstance(profile, NumericalProfile):
+        method, note = categorical_method(profile, cur_counts)
     return _verdict(
         profile,
         threshold,
@@ -123,7 +105,7 @@ def _column(profile: Profile, counts: Counts, threshold: float) -> ColumnDrift:
         n_current=int(cur_counts.sum()),
         nan_current=nan_current,
         inf_current=inf_current,
-        distribution=distribution,
+        distribution=distribution_of(profile, cur_counts),
         note=note,
     )
 
@@ -138,13 +120,7 @@ def compare_dask(
     same statistic as pandas input.
     """
     dask = importlib.import_module("dask")
-    missing = [c for c in reference.columns if c not in ddf.columns]
-    if missing:
-        raise ValidationError(
-            f"Column {missing[0]!r} of the reference is missing from the current data"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-            + ". Pass the same columns, or fit with columns= to compare fewer."
-        )
+    check_columns_present(reference, ddf.columns)
     profiles = list(reference.columns.values())
     for profile in profiles:
         check_kind(profile, ddf[profile.column])

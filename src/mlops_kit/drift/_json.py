@@ -9,7 +9,6 @@ from typing import Any
 from mlops_kit.exceptions import ValidationError
 
 __all__ = [
-    "_decode_float",
     "_encode_float",
     "_float_tuple",
     "_int_tuple",
@@ -33,12 +32,6 @@ def _encode_float(value: float | None) -> float | str | None:
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
     return value
-
-
-def _decode_float(value: Any) -> float | None:
-    if value is None:
-        return None
-    return float(value)  # float("NaN"), float("Infinity") and float("-Infinity") all parse
 
 
 _FLOAT_TAG = "$float"
@@ -91,6 +84,7 @@ def _nan_free(value: Any) -> Any:
 
 
 def _opt_float(value: Any) -> float | None:
+    """``None`` or a float; also decodes :func:`_encode_float`'s "NaN" and "Infinity" strings."""
     return None if value is None else float(value)
 
 

@@ -195,6 +195,7 @@ class CategoricalProfile:
             "kind": self.kind,
             "method": self.method,
             "n_nan": self.n_nan,
+            "n_inf": self.n_inf,
             "categories": [_json_value(c) for c in self.categories],
             "counts": [int(c) for c in self.counts],
         }
@@ -210,6 +211,7 @@ class CategoricalProfile:
             kind=data["kind"],
             method=data.get("method", ""),
             n_nan=int(data["n_nan"]),
+            n_inf=int(data.get("n_inf", 0)),
             categories=cats,
             counts=np.asarray(data["counts"], dtype=np.int64),
             column_type=data["type"],

@@ -11,7 +11,7 @@ import numpy as np
 from mlops_kit.drift._profile import CategoricalProfile, NumericalProfile, Profile
 from mlops_kit.exceptions import ValidationError
 
-__all__ = ["ReferenceProfile", "as_frame"]
+__all__ = ["ReferenceProfile", "as_frame", "check_columns_present"]
 
 
 def as_frame(data: Any, side: str) -> Any:
@@ -31,6 +31,17 @@ def as_frame(data: Any, side: str) -> Any:
         f"The {side} data must be a pandas DataFrame, a Series, a mapping of columns or a "
         f"1-d/2-d numpy array. Got {type(data).__name__} instead."
     )
+
+
+def check_columns_present(reference: ReferenceProfile, columns: Any) -> None:
+    """Refuse current data that lacks a compared column of the reference, naming it."""
+    missing = [c for c in reference.columns if c not in columns]
+    if missing:
+        raise ValidationError(
+            f"Column {missing[0]!r} of the reference is missing from the current data"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            + ". Pass the same columns, or fit with columns= to compare fewer."
+        )
 
 
 @attrs.frozen(kw_only=True, eq=False)

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlops_kit.drift import _binning
+from mlops_kit.drift._json import _opt_float
 from mlops_kit.exceptions import NotFoundError, ValidationError
 
 __all__ = [
@@ -36,10 +37,6 @@ DATA_TYPES = ("numerical", "categorical", "binary")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -344,10 +341,7 @@ def _load_entry_points() -> None:
         from importlib.metadata import entry_points
 
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name in _REGISTRY and _REGISTRY[ep.name].func is not None:
-                obj_registered = _REGISTRY[ep.name]
-            else:
-                obj_registered = None
+            registered = _REGISTRY.get(ep.name)
             obj = ep.load()
             test = obj if isinstance(obj, StatTest) else getattr(obj, "__mlops_kit_test__", None)
             if not isinstance(test, StatTest):
@@ -357,7 +351,7 @@ def _load_entry_points() -> None:
                 )
             if test.name != ep.name:
                 test = attrs.evolve(test, name=ep.name)
-            if obj_registered is None or obj_registered.func is not test.func:
+            if registered is None or registered.func is not test.func:
                 _add(test, replace=False)
 
 

@@ -12,7 +12,6 @@ import attrs
 
 from mlops_kit._version import __version__
 from mlops_kit.drift._json import (
-    _decode_float,
     _encode_float,
     _float_tuple,
     _int_tuple,
@@ -24,14 +23,13 @@ from mlops_kit.drift._json import (
     _plain,
     _str_tuple,
 )
+from mlops_kit.drift._registry import KINDS
 from mlops_kit.exceptions import ValidationError
 
 __all__ = ["ColumnDistribution", "ColumnDrift", "DriftReport"]
 
 #: Version of the dictionary layout written by ``to_dict``; bumped on incompatible changes.
 SCHEMA_VERSION = 1
-
-_KINDS = ("p_value", "distance")
 
 
 @attrs.frozen(kw_only=True)
@@ -111,10 +109,10 @@ class ColumnDistribution:
 
 
 def _check_kind(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    if value not in _KINDS:
+    if value not in KINDS:
         raise ValidationError(
             f"The '{attribute.name}' parameter of ColumnDrift must be one of "
-            f"{', '.join(map(repr, _KINDS))}. Got {value!r} instead."
+            f"{', '.join(map(repr, KINDS))}. Got {value!r} instead."
         )
 
 
@@ -269,10 +267,10 @@ class ColumnDrift:
             method=data["method"],
             kind=data["kind"],
             column_type=data.get("column_type", ""),
-            statistic=_decode_float(data["statistic"]),  # type: ignore[arg-type]
-            p_value=_decode_float(data.get("p_value")),
-            adjusted_p_value=_decode_float(data.get("adjusted_p_value")),
-            threshold=_decode_float(data["threshold"]),  # type: ignore[arg-type]
+            statistic=_opt_float(data["statistic"]),  # type: ignore[arg-type]
+            p_value=_opt_float(data.get("p_value")),
+            adjusted_p_value=_opt_float(data.get("adjusted_p_value")),
+            threshold=_opt_float(data["threshold"]),  # type: ignore[arg-type]
             drifted=data["drifted"],
             n_reference=data.get("n_reference", 0),
             n_current=data.get("n_current", 0),
@@ -280,7 +278,7 @@ class ColumnDrift:
             nan_current=data.get("nan_current", 0),
             inf_reference=data.get("inf_reference", 0),
             inf_current=data.get("inf_current", 0),
-            missing_p_value=_decode_float(data.get("missing_p_value")),
+            missing_p_value=_opt_float(data.get("missing_p_value")),
             distribution=None if dist is None else ColumnDistribution.from_dict(dist),
             note=data.get("note", ""),
         )
@@ -454,9 +452,9 @@ class DriftReport:
             drift_share=data["drift_share"],
             drift_share_threshold=data.get("drift_share_threshold", 0.5),
             method=data.get("method", "columnwise"),
-            statistic=_decode_float(data.get("statistic")),
-            p_value=_decode_float(data.get("p_value")),
-            threshold=_decode_float(data.get("threshold")),
+            statistic=_opt_float(data.get("statistic")),
+            p_value=_opt_float(data.get("p_value")),
+            threshold=_opt_float(data.get("threshold")),
             n_reference=data.get("n_reference", 0),
             n_current=data.get("n_current", 0),
             detector=data.get("detector", ""),

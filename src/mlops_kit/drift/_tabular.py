@@ -21,7 +21,7 @@ from mlops_kit.drift._profile import (
     Profile,
     profile_column,
 )
-from mlops_kit.drift._reference import ReferenceProfile, as_frame
+from mlops_kit.drift._reference import ReferenceProfile, as_frame, check_columns_present
 from mlops_kit.drift._report import ColumnDrift, DriftReport
 from mlops_kit.exceptions import NotFittedError, NotFoundError, ValidationError
 
@@ -363,13 +363,7 @@ class TabularDriftDetector:
             raise ValidationError(
                 "The current data has no rows; drift cannot be measured on an empty sample."
             )
-        missing = [c for c in reference.columns if c not in frame.columns]
-        if missing:
-            raise ValidationError(
-                f"Column {missing[0]!r} of the reference is missing from the current data"
-                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-                + ". Pass the same columns, or fit with columns= to compare fewer."
-            )
+        check_columns_present(reference, frame.columns)
         items = [(p, frame[name]) for name, p in reference.columns.items()]
         results = self._map(
             lambda item: compare_column(
@@ -382,11 +376,12 @@ class TabularDriftDetector:
     def _correct(self, results: list[ColumnDrift]) -> list[ColumnDrift]:
         if self.correction is None:
             return results
-        idx = [i for i, c in enumerate(results) if c.kind == "p_value" and c.p_value is not None]
-        raw = [results[i].p_value for i in idx]
-        nan = [i for i, p in zip(idx, raw) if p is None or math.isnan(p)]
-        keep = [(i, p) for i, p in zip(idx, raw) if i not in nan]
-        adjusted = adjust_p_values([p for _, p in keep], self.correction)  # type: ignore[misc]
+        keep = [
+            (i, c.p_value)
+            for i, c in enumerate(results)
+            if c.kind == "p_value" and c.p_value is not None and not math.isnan(c.p_value)
+        ]
+        adjusted = adjust_p_values([p for _, p in keep], self.correction)
         out = list(results)
         for (i, _), adj in zip(keep, adjusted):
             c = out[i]

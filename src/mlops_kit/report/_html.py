@@ -91,9 +91,7 @@ def format_number(value: float | int | None, digits: int = 4) -> str:
     """
     if value is None:
         return "—"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool included
         return str(value)
     value = float(value)
     if math.isnan(value):
@@ -209,6 +207,18 @@ def _nice_max(value: float) -> float:
     return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
 
 
+def _svg_open(width: float, height: float, title: str | None) -> list[str]:
+    """The opening parts of a chart: the ``<svg>`` tag, its title and a white background."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">'
+    ]
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
+    return parts
+
+
 def grouped_bar_chart_svg(
     labels: Sequence[str],
     series: Mapping[str, Sequence[float]],
@@ -251,13 +261,7 @@ def grouped_bar_chart_svg(
     top = _nice_max(max((max(v, default=0.0) for v in values.values()), default=0.0))
     left, right, upper, bottom = 44, 8, 22, 40
     plot_w, plot_h = width - left - right, height - upper - bottom
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
-    ]
-    if title:
-        parts.append(f"<title>{escape(title)}</title>")
-    parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
+    parts = _svg_open(width, height, title)
     for frac in (0.0, 0.5, 1.0):
         y = upper + plot_h * (1 - frac)
         parts.append(
@@ -347,13 +351,7 @@ def bar_chart_svg(
     label_w = min(160, 12 + 7 * max((len(str(x)) for x in labels), default=1))
     plot_w = width - label_w - 60
     height = 8 + (bar_height + 6) * len(vals)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
-    ]
-    if title:
-        parts.append(f"<title>{escape(title)}</title>")
-    parts.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
+    parts = _svg_open(width, height, title)
     for i, (label, v) in enumerate(zip(labels, vals)):
         y = 4 + i * (bar_height + 6)
         w = plot_w * max(v, 0.0) / top
