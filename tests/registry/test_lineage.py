@@ -57,9 +57,7 @@ def test_any_id_is_accepted_when_the_store_has_no_data(registry: ModelRegistry) 
     assert "(not in this store)" in str(lineage)
 
 
-def test_a_foreign_data_version_object_without_data_in_the_store(
-    registry: ModelRegistry, chain: list[Any], tmp_path: Any
-) -> None:
+def test_a_foreign_data_version_object_without_data_in_the_store(chain: list[Any]) -> None:
     fresh = ModelRegistry("memory://")
     mv = fresh.register("fraud", {"w": 1}, data_version=chain[1])
     assert (mv.data_version, mv.data_name) == (chain[1].id, "transactions")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,9 +43,8 @@ class Unpicklable:
 
 
 @pytest.fixture
-def clean_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_serializers, "_SERIALIZERS", dict(_serializers._SERIALIZERS))
-    return
 
 
 @pytest.mark.parametrize(

@@ -97,12 +97,7 @@ class AliasMethods(RegistryBase):
         self._check_alias_exists(name, alias)
         check_text(reason, "reason")
         check_text(actor, "actor")
-
-        def is_live(version: int) -> bool:
-            doc = self._version_doc(name, version)
-            return doc is not None and doc.get("deleted_at") is None
-
-        decide = decide_rollback(name, alias, is_live)
+        decide = decide_rollback(name, alias, lambda v: self._live_doc(name, v) is not None)
         return self._aliases.move(name, alias, decide, reason=reason, actor=actor, retry=False)
 
     def alias_history(self, name: str, alias: str) -> list[AliasEvent]:

@@ -134,9 +134,8 @@ class AliasBook:
 
     def _log(self, event: dict[str, Any]) -> None:
         key = _history_key(event["name"], event["alias"], event["seq"])
-        with contextlib.suppress(
-            ConflictError
-        ):  # already restored by another writer: the same event
+        # a conflict means another writer already restored this very event
+        with contextlib.suppress(ConflictError):
             self.metadata.put(HISTORY, key, {**header(), **event}, expected_revision=0)
 
     def _restore_last_event(self, state: dict[str, Any]) -> None:

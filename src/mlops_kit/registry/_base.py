@@ -151,6 +151,36 @@ class RegistryBase:
         check_schema(doc.value, f"The record of {name}/{version}")
         return doc.value
 
+    def _live_doc(self, name: str, version: int) -> dict[str, Any] | None:
+        """The record of a version that exists and is not deleted, else ``None``."""
+        doc = self._version_doc(name, version)
+        return doc if doc is not None and doc.get("deleted_at") is None else None
+
+    def _latest_live(self, name: str) -> dict[str, Any] | None:
+        """The record of the newest version that is not deleted, or ``None``."""
+        for version in range(self._last_version(name), 0, -1):
+            doc = self._live_doc(name, version)
+            if doc is not None:
+                return doc
+        return None
+
+    def _version_error(
+        self, name: str, version: int, doc: Mapping[str, Any] | None
+    ) -> NotFoundError:
+        """Why ``name/version`` is unusable: it does not exist (``doc`` None) or was deleted."""
+        if doc is not None:
+            return NotFoundError(
+                f"Version {version} of {name!r} was deleted at {doc['deleted_at']}; its number "
+                "stays taken. See registry.versions(name, include_deleted=True)."
+            )
+        self._model_doc(name)
+        last = self._last_version(name)
+        return NotFoundError(
+            f"Model {name!r} has no version {version}; its versions are 1 to {last}."
+            if last
+            else f"Model {name!r} has no version {version}: it has no versions yet."
+        )
+
     def _resolve(self, ref: ModelRef) -> dict[str, Any]:
         name = ref.name
         if ref.alias is not None:
@@ -158,49 +188,33 @@ class RegistryBase:
             if version is None:
                 self._model_doc(name)
                 aliases = self._aliases.current(name)
-                listing = (
+                known = (
                     "its aliases are " + ", ".join(f"{a!r} (-> {v})" for a, v in aliases.items())
                     if aliases
                     else f"it has none; set one with registry.set_alias({name!r}, ...)"
                 )
-                raise NotFoundError(f"Model {name!r} has no alias {ref.alias!r}; {listing}.")
+                raise NotFoundError(f"Model {name!r} has no alias {ref.alias!r}; {known}.")
         elif ref.version is not None:
             version = ref.version
         else:
-            version = self._last_version(name)
-            while version > 0:
-                doc = self._version_doc(name, version)
-                if doc is not None and doc.get("deleted_at") is None:
-                    return doc
-                version -= 1
-            self._model_doc(name)
-            raise NotFoundError(f"Model {name!r} has no version left (all were deleted).")
+            latest = self._latest_live(name)
+            if latest is None:
+                self._model_doc(name)
+                raise NotFoundError(f"Model {name!r} has no version left (all were deleted).")
+            return latest
         doc = self._version_doc(name, version)
-        if doc is None:
-            self._model_doc(name)
-            last = self._last_version(name)
-            raise NotFoundError(
-                f"Model {name!r} has no version {version}; its versions are 1 to {last}."
-                if last
-                else f"Model {name!r} has no version {version}: it has no versions yet."
-            )
-        if doc.get("deleted_at") is not None:
-            raise NotFoundError(
-                f"Version {version} of {name!r} was deleted at {doc['deleted_at']}; its number "
-                "stays taken. See registry.versions(name, include_deleted=True)."
-            )
+        if doc is None or doc.get("deleted_at") is not None:
+            raise self._version_error(name, version, doc)
         return doc
 
     def _registered(self, doc: Mapping[str, Any], aliases: dict[str, int]) -> RegisteredModel:
-        name = doc["name"]
-        latest: int | None = self._last_version(name)
-        while latest:
-            found = self._version_doc(name, latest)
-            if found is not None and found.get("deleted_at") is None:
-                break
-            latest -= 1
+        latest = self._latest_live(doc["name"])
         return RegisteredModel.from_dict(
-            {**doc, "latest_version": latest or None, "aliases": aliases}
+            {
+                **doc,
+                "latest_version": None if latest is None else latest["version"],
+                "aliases": aliases,
+            }
         )
 
     def _check_alias_exists(self, name: str, alias: str) -> None:

@@ -18,7 +18,6 @@ from mlops_kit.registry._common import (
     header,
 )
 from mlops_kit.registry._names import (
-    ModelRef,
     check_name,
     check_version,
     parse_ref,
@@ -213,18 +212,25 @@ class CatalogMethods(RegistryBase):
         check_name(name)
         check_version(version)
         check_text(reason, "reason")
-        self._resolve(ModelRef(name=name, version=version))
+        key = version_key(name, version)
+        doc = self._metadata.get(VERSIONS, key)  # read once: its revision guards the update
+        if doc is None or doc.value.get("deleted_at") is not None:
+            raise self._version_error(name, version, None if doc is None else doc.value)
+        check_schema(doc.value, f"The record of {name}/{version}")
         pointing = sorted(a for a, v in self._aliases.current(name).items() if v == version)
         if pointing:
             raise ValidationError(
                 f"Cannot delete {name}/{version}: the alias(es) {listing(pointing)} point at it. "
                 "Move them with set_alias or remove them with remove_alias first."
             )
-        key = version_key(name, version)
-        doc = self._metadata.get(VERSIONS, key)
-        assert doc is not None  # resolved above; versions are never removed
         value = {**doc.value, "deleted_at": format_time(self._now()), "delete_reason": reason}
-        self._metadata.put(VERSIONS, key, value, expected_revision=doc.revision)
+        try:
+            self._metadata.put(VERSIONS, key, value, expected_revision=doc.revision)
+        except ConflictError:
+            raise ConflictError(
+                f"{name}/{version} changed while it was being deleted (deleted concurrently?); "
+                "see registry.versions(name, include_deleted=True) and retry."
+            ) from None
         return ModelVersion.from_dict(value)
 
     def gc(self, *, dry_run: bool = True) -> GCReport:

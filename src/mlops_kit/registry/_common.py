@@ -62,19 +62,26 @@ def check_schema(document: Mapping[str, Any], what: str) -> None:
         )
 
 
+def _check_mapping(value: object, parameter: str, contents: str, keys: str) -> Mapping[str, Any]:
+    """``value`` if it is a mapping keyed by non-empty strings, else a ValidationError."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"The {parameter!r} parameter must be a mapping of {contents}. "
+            f"Got {type(value).__name__} instead."
+        )
+    for key in value:
+        if not isinstance(key, str) or not key:
+            raise ValidationError(f"{keys} names must be non-empty strings. Got {key!r}.")
+    return value
+
+
 def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
     """Metrics as finite floats keyed by non-empty strings, or a ValidationError."""
     if metrics is None:
         return {}
-    if not isinstance(metrics, Mapping):
-        raise ValidationError(
-            f"The 'metrics' parameter must be a mapping of metric names to numbers. "
-            f"Got {type(metrics).__name__} instead."
-        )
+    checked = _check_mapping(metrics, "metrics", "metric names to numbers", "Metric")
     result: dict[str, float] = {}
-    for key, value in metrics.items():
-        if not isinstance(key, str) or not key:
-            raise ValidationError(f"Metric names must be non-empty strings. Got {key!r}.")
+    for key, value in checked.items():
         finite = False
         if not isinstance(value, (bool, str)):
             try:
@@ -92,18 +99,11 @@ def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
     return result
 
 
-def check_tags(tags: Mapping[str, Any] | None, what: str = "tags") -> dict[str, str]:
+def check_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
     """Tags as a dict of non-empty string keys to string values, or a ValidationError."""
     if tags is None:
         return {}
-    if not isinstance(tags, Mapping):
-        raise ValidationError(
-            f"The {what!r} parameter must be a mapping of strings to strings. "
-            f"Got {type(tags).__name__} instead."
-        )
-    for key, value in tags.items():
-        if not isinstance(key, str) or not key:
-            raise ValidationError(f"Tag names must be non-empty strings. Got {key!r}.")
+    for key, value in _check_mapping(tags, "tags", "strings to strings", "Tag").items():
         if not isinstance(value, str):
             raise ValidationError(
                 f"The tag {key!r} must have a string value. Got {value!r} instead; "
@@ -134,15 +134,8 @@ def check_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Params as a JSON-safe dict (see :func:`to_json_value`)."""
     if params is None:
         return {}
-    if not isinstance(params, Mapping):
-        raise ValidationError(
-            f"The 'params' parameter must be a mapping of parameter names to values. "
-            f"Got {type(params).__name__} instead."
-        )
-    for key in params:
-        if not isinstance(key, str) or not key:
-            raise ValidationError(f"Parameter names must be non-empty strings. Got {key!r}.")
-    return {key: to_json_value(value) for key, value in params.items()}
+    checked = _check_mapping(params, "params", "parameter names to values", "Parameter")
+    return {key: to_json_value(value) for key, value in checked.items()}
 
 
 def html_table(title: str, rows: Mapping[str, object]) -> str:

@@ -71,9 +71,10 @@ def compare_environment(ref: str, recorded: Mapping[str, str]) -> None:
     for package, then in recorded.items():
         if package == "mlops_kit":
             continue
+        now: str | None
         if package == "python":
-            now: str | None = platform.python_version()
-            same = now is not None and now.split(".")[:2] == then.split(".")[:2]
+            now = platform.python_version()
+            same = now.split(".")[:2] == then.split(".")[:2]
         else:
             now = _module_version(modules.get(package, package))
             same = now == then

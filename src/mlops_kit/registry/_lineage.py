@@ -142,41 +142,27 @@ class Lineage:
 
 
 def _repository(store: Any) -> Any:
-    """A DataRepository on the store, or ``None`` when the data package is unavailable."""
-    try:
-        from mlops_kit.data import DataRepository
-    except ImportError:  # pragma: no cover - the data package ships with mlops_kit
-        return None
+    """A DataRepository on the store (imported here: it brings pandas)."""
+    from mlops_kit.data import DataRepository
+
     return DataRepository(store)
 
 
-def _store_has_data(repository: Any) -> bool:
-    """Whether the store holds any data version at all."""
-    for method in ("datasets", "names"):
-        listing = getattr(repository, method, None)
-        if callable(listing):
-            return any(True for _ in listing())
-    return False  # pragma: no cover - depends on the data package's API
-
-
 def _node(repository: Any, data_id: str) -> DataNode:
-    if repository is not None:
-        try:
-            found = repository.version(data_id)
-        except NotFoundError:
-            pass
-        else:
-            created = getattr(found, "created_at", None)
-            return DataNode(
-                id=str(found.id),
-                name=getattr(found, "name", None),
-                created_at=created if isinstance(created, datetime) else None,
-                n_rows=getattr(found, "n_rows", None),
-                message=getattr(found, "message", None),
-                parents=tuple(str(p) for p in getattr(found, "parents", ())),
-                found=True,
-            )
-    return DataNode(id=data_id)
+    """What the store knows of a data version; only its id when it holds no such version."""
+    try:
+        found = repository.version(data_id)
+    except NotFoundError:
+        return DataNode(id=data_id)
+    return DataNode(
+        id=found.id,
+        name=found.name,
+        created_at=found.created_at,
+        n_rows=found.n_rows,
+        message=found.message,
+        parents=found.parents,
+        found=True,
+    )
 
 
 def resolve_data_version(store: Any, data_version: Any) -> tuple[str | None, str | None]:
@@ -205,7 +191,7 @@ def resolve_data_version(store: Any, data_version: Any) -> tuple[str | None, str
     node = _node(repository, data_id)
     if node.found:
         return node.id, node.name or name
-    if repository is not None and _store_has_data(repository):
+    if repository.datasets():
         raise NotFoundError(
             f"No data version {data_id!r} in this store. Commit the data with "
             "DataRepository(store).commit(...) and pass the DataVersion it returns."

@@ -40,14 +40,13 @@ def check_alias(alias: object) -> str:
     >>> check_alias("champion")
     'champion'
     """
-    check_name(alias, what="alias")
-    assert isinstance(alias, str)
-    if alias in _RESERVED_ALIASES:
+    checked = check_name(alias, what="alias")
+    if checked in _RESERVED_ALIASES:
         raise ValidationError(
-            f"The alias {alias!r} is reserved: 'name@latest' always means the newest version. "
+            f"The alias {checked!r} is reserved: 'name@latest' always means the newest version. "
             "Choose another alias name."
         )
-    return alias
+    return checked
 
 
 def check_version(version: object) -> int:
