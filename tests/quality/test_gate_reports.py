@@ -68,6 +68,9 @@ def test_junit_xml_one_testcase_per_check(result: GateResult, tmp_path: Path) ->
     assert cases["missing <script>"].find("system-out") is not None
     assert cases["InRange(amount)"].attrib["classname"] == "mlops_kit.quality.ci.InRange"
     assert float(cases["InRange(amount)"].attrib["time"]) >= 0
+    for r in result.results:  # each testcase carries its check's own duration
+        assert cases[r.name].attrib["time"] == f"{r.duration:.6f}"
+    assert suite.attrib["time"] == f"{result.duration:.6f}"
 
 
 def test_junit_counts_insufficient_data_as_failure_when_gating(result: GateResult) -> None:

@@ -67,6 +67,7 @@ def test_results_take_the_checks_name_and_severity(data: pd.DataFrame) -> None:
     assert r.passed
     assert r.warnings == (only,)
     assert only.duration >= 0
+    assert 0 < only.duration <= r.duration  # measured by the gate, within the gate's time
 
 
 def test_a_check_returning_garbage_is_an_error(data: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from mlops_kit.exceptions import ValidationError
 from mlops_kit.quality._base import BaseCheck, MissingInputError, column_names, number, one_of
+from mlops_kit.quality._data_checks import _rate_check_result
 from mlops_kit.quality._evidence import Evidence
 from mlops_kit.quality._json import row_ids
 from mlops_kit.quality._result import CheckResult
@@ -256,21 +257,14 @@ class MaxOutlierRate(BaseCheck):
             low, high = mean - k * std, mean + k * std
         present = ~np.isnan(values)
         bad = present & ((values < low) | (values > high))
-        n_considered = int(present.sum())
-        n_bad = int(bad.sum())
-        rate = n_bad / n_considered if n_considered else 0.0
-        data = self._frame(evidence)
-        rows, _ = row_ids(data.index, bad)
-        ok = rate <= self.max_rate
-        return self._result(
-            "pass" if ok else "fail",
-            value=rate,
-            threshold=self.max_rate,
-            message=f"{n_bad} of {n_considered} values outside [{low:.4g}, {high:.4g}] "
-            f"(rate {rate:.4g})",
-            counts={"n_rows": len(data), "n_considered": n_considered, "n_failing": n_bad},
-            failing_rows=rows,
-            details={"low": low, "high": high, "bounds_from": "reference" if use_ref else "data"},
+        return _rate_check_result(
+            self,
+            self._frame(evidence),
+            bad,
+            int(present.sum()),
+            self.max_rate,
+            f"outside [{low:.4g}, {high:.4g}]",
+            {"low": low, "high": high, "bounds_from": "reference" if use_ref else "data"},
         )
 
 

@@ -139,12 +139,7 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The result as strict JSON data; :meth:`from_dict` reverses it."""
-        data = attrs.asdict(self, recurse=False)
-        data["confidence_interval"] = (
-            list(self.confidence_interval) if self.confidence_interval is not None else None
-        )
-        data["failing_rows"] = list(self.failing_rows)
-        return jsonable(data)  # type: ignore[no-any-return]
+        return jsonable(attrs.asdict(self, recurse=False))  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:

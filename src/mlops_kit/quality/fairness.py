@@ -163,42 +163,53 @@ def rates_by_group(
     return result
 
 
-def _rate(
-    rate: str, y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any
-) -> tuple[pd.Series, float]:
+def _rates(
+    rates: tuple[str, ...], y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any
+) -> list[tuple[pd.Series, float]]:
+    """Per-group values and the overall value of each of ``rates``, from one grouping pass."""
     table = rates_by_group(
         y_true, y_pred, sensitive_features=sensitive_features, sample_weight=sample_weight
     )
-    values = table[rate]
-    if values.isna().any():
-        groups = [str(g) for g in values.index[values.isna()]]
-        what = {
-            "true_positive_rate": "no positive label",
-            "false_positive_rate": "no negative label",
-            "selection_rate": "no weight",
-        }[rate]
-        raise ValidationError(
-            f"The {rate.replace('_', ' ')} is undefined for group(s) {groups}: {what}. "
-            "Fairlearn would report 0 or NaN; drop or merge the group, or collect more data."
-        )
-    return values, float(table.attrs["overall"][rate])
+    out = []
+    for rate in rates:
+        values = table[rate]
+        if values.isna().any():
+            groups = [str(g) for g in values.index[values.isna()]]
+            what = {
+                "true_positive_rate": "no positive label",
+                "false_positive_rate": "no negative label",
+                "selection_rate": "no weight",
+            }[rate]
+            raise ValidationError(
+                f"The {rate.replace('_', ' ')} is undefined for group(s) {groups}: {what}. "
+                "Fairlearn would report 0 or NaN; drop or merge the group, or collect more data."
+            )
+        out.append((values, float(table.attrs["overall"][rate])))
+    return out
 
 
-def _difference(values: pd.Series, overall: float, method: str) -> float:
+def _rate(
+    rate: str, y_true: Any, y_pred: Any, sensitive_features: Any, sample_weight: Any
+) -> tuple[pd.Series, float]:
+    return _rates((rate,), y_true, y_pred, sensitive_features, sample_weight)[0]
+
+
+def _check_method(method: str) -> None:
     if method not in _METHODS:
         raise ValidationError(
             f"The 'method' parameter must be one of {list(_METHODS)}. Got {method!r}."
         )
+
+
+def _difference(values: pd.Series, overall: float, method: str) -> float:
+    _check_method(method)
     if method == "between_groups":
         return float(values.max() - values.min())
     return float((values - overall).abs().max())
 
 
 def _ratio(values: pd.Series, overall: float, method: str, rate: str) -> float:
-    if method not in _METHODS:
-        raise ValidationError(
-            f"The 'method' parameter must be one of {list(_METHODS)}. Got {method!r}."
-        )
+    _check_method(method)
     if method == "between_groups":
         top = values.max()
         if top == 0:
@@ -350,8 +361,13 @@ def equalized_odds_difference(
     >>> equalized_odds_difference([1, 0, 1, 0], [1, 0, 1, 1], sensitive_features=[0, 0, 1, 1])
     1.0
     """
-    tpr, tpr_all = _rate("true_positive_rate", y_true, y_pred, sensitive_features, sample_weight)
-    fpr, fpr_all = _rate("false_positive_rate", y_true, y_pred, sensitive_features, sample_weight)
+    (tpr, tpr_all), (fpr, fpr_all) = _rates(
+        ("true_positive_rate", "false_positive_rate"),
+        y_true,
+        y_pred,
+        sensitive_features,
+        sample_weight,
+    )
     a, b = _difference(tpr, tpr_all, method), _difference(fpr, fpr_all, method)
     return _agg(agg, a, b, max)
 
@@ -373,8 +389,13 @@ def equalized_odds_ratio(
     >>> equalized_odds_ratio([1, 0, 1, 0], [1, 1, 1, 1], sensitive_features=[0, 0, 1, 1])
     1.0
     """
-    tpr, tpr_all = _rate("true_positive_rate", y_true, y_pred, sensitive_features, sample_weight)
-    fpr, fpr_all = _rate("false_positive_rate", y_true, y_pred, sensitive_features, sample_weight)
+    (tpr, tpr_all), (fpr, fpr_all) = _rates(
+        ("true_positive_rate", "false_positive_rate"),
+        y_true,
+        y_pred,
+        sensitive_features,
+        sample_weight,
+    )
     a = _ratio(tpr, tpr_all, method, "true_positive_rate")
     b = _ratio(fpr, fpr_all, method, "false_positive_rate")
     return _agg(agg, a, b, min)

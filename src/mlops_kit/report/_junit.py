@@ -65,12 +65,13 @@ def gate_junit_xml(gate: Mapping[str, Any]) -> str:
             time=f"{float(r.get('duration', 0.0)):.6f}",
         )
         status, message = r.get("status"), str(r.get("message", ""))
-        if _fails_gate(r, fail_on) and status == "error":
+        fails = _fails_gate(r, fail_on)
+        if fails and status == "error":
             exc = str(r.get("exception") or "error")
             el = ET.SubElement(case, "error", message=message, type=exc.split(":")[0])
             el.text = _text(r)
             counts["errors"] += 1
-        elif _fails_gate(r, fail_on):
+        elif fails:
             el = ET.SubElement(case, "failure", message=message, type=str(status))
             el.text = _text(r)
             counts["failures"] += 1
