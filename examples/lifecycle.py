@@ -317,17 +317,15 @@ def main(out: Path) -> None:
             f"{event.reason}"
         )
     print()
-    promotion = next(o for o in retrain_history(store, MODEL) if o.promoted and o.champion_before)
+    outcomes = retrain_history(store, MODEL)
+    promotion = next(o for o in outcomes if o.promoted and o.champion_before)
     print(f"Why did {promotion.challenger} replace {promotion.champion_before}? The records say:")
     for result in promotion.decision.triggers:
         print(f"  {result.status:13} {result}")
     for check in promotion.gate.results:
         print(f"  gate          {check}")
     print()
-    print(
-        f"Recorded outcomes: {len(retrain_history(store, MODEL))} "
-        f"(query them with retrain_history(store, {MODEL!r}))"
-    )
+    print(f"Recorded outcomes: {len(outcomes)} (query them with retrain_history(store, {MODEL!r}))")
     print(f"Reports: {len(list(reports.glob('*.html')))} HTML files in {reports}")
     print(f"Done in {time.perf_counter() - started:.1f} s")
 

@@ -139,6 +139,13 @@ def test_default_timestamps_come_from_the_clock() -> None:
     assert window.start == window.end == T0
 
 
+def test_a_naive_clock_is_refused_by_name() -> None:
+    monitor = PerformanceMonitor(window=10, clock=lambda: datetime(2026, 11, 2, 9))
+    with pytest.raises(ValidationError, match=r"'clock\(\)' parameter of PerformanceMonitor"):
+        monitor.log_predictions([1], [0.4])
+    assert monitor.n_predictions == 0
+
+
 def test_explicit_y_pred_is_the_decision_taken() -> None:
     monitor = PerformanceMonitor(metric="accuracy", window=10)
     monitor.log_predictions([1, 2], [0.9, 0.9], y_pred=[0, 1])
@@ -211,6 +218,12 @@ def test_fit_with_period_windows_needs_timestamps() -> None:
 def test_fit_bad_reference(labels: list[int], scores: list[float], match: str) -> None:
     with pytest.raises(ValidationError, match=match):
         PerformanceMonitor(metric="roc_auc", window=5).fit(labels, scores)
+
+
+def test_fit_refuses_y_pred_of_another_length() -> None:
+    monitor = PerformanceMonitor(metric="accuracy", window=2)
+    with pytest.raises(ValidationError, match=r"one decision per label\. Got 3 decisions for 4"):
+        monitor.fit([0, 1, 0, 1], [0.2, 0.8, 0.3, 0.7], y_pred=[0, 1, 0])
 
 
 def test_estimator_fills_each_window() -> None:

@@ -36,6 +36,9 @@ def test_times_are_converted_to_utc_and_iso_strings_accepted() -> None:
         ({"reference_metrics": {"auc": True}}, "reference_metrics"),
         ({"new_rows": -1}, "'new_rows' parameter"),
         ({"new_rows": 2.5}, "'new_rows' parameter"),
+        ({"new_rows": "many"}, "'new_rows' parameter"),
+        ({"new_rows": float("nan")}, "'new_rows' parameter"),
+        ({"metrics": {"auc": np.bool_(True)}}, r"'metrics\['auc'\]' parameter"),
         ({"loss": -3.0}, "'loss' parameter"),
         ({"loss": float("inf")}, "'loss' parameter"),
         ({"manual": True}, "'manual' parameter"),
@@ -49,8 +52,14 @@ def test_bad_input(kwargs: dict, match: str) -> None:
 
 
 def test_numpy_numbers_are_accepted() -> None:
-    o = Observation(metrics={"auc": np.float64(0.8)}, new_rows=np.int64(5))
+    o = Observation(
+        metrics={"auc": np.float64(0.8)},
+        estimated_metrics={"auc": np.float32(0.5), "n": np.int64(3)},
+        new_rows=np.int64(5),
+    )
     assert o.metrics == {"auc": 0.8}
+    assert o.estimated_metrics == {"auc": 0.5, "n": 3.0}
+    assert all(type(v) is float for v in o.estimated_metrics.values())
     assert o.new_rows == 5
     assert Observation(manual="").manual is None
 

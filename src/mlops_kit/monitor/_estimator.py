@@ -16,6 +16,7 @@ from mlops_kit.monitor._metrics import (
     FloatArray,
     check_binary_labels,
     check_confidence,
+    check_fraction,
     check_metric,
     check_scores,
     normal_quantile,
@@ -157,15 +158,7 @@ class PerformanceEstimator:
         owner = type(self).__name__
         check_metric(self.metric, owner)
         check_confidence(self.confidence, owner)
-        if (
-            isinstance(self.threshold, bool)
-            or not isinstance(self.threshold, (int, float))
-            or not 0.0 < float(self.threshold) < 1.0
-        ):
-            raise ValidationError(
-                f"The 'threshold' parameter of {owner} must be a float in (0, 1). "
-                f"Got {self.threshold!r} instead."
-            )
+        check_fraction(self.threshold, "threshold", owner)
         if (
             isinstance(self.n_resamples, bool)
             or not isinstance(self.n_resamples, int)

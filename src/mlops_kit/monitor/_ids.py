@@ -1,8 +1,8 @@
-"""Prediction ids and windows: the bookkeeping under :class:`PerformanceMonitor`."""
+"""Prediction ids, times and windows: the bookkeeping under :class:`PerformanceMonitor`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -11,7 +11,9 @@ import pandas as pd
 
 from mlops_kit.exceptions import ValidationError
 
-__all__ = ["IdIndex", "as_ids", "check_window"]
+__all__ = ["IdIndex", "as_ids", "as_nanoseconds", "check_window", "from_nanoseconds"]
+
+_NS_PER_SECOND = 1_000_000_000
 
 
 class IdIndex:
@@ -78,3 +80,35 @@ def check_window(window: object) -> int | pd.Timedelta:
             raise ValidationError(message.format(window))
         return period
     raise ValidationError(message.format(window))
+
+
+def as_nanoseconds(timestamps: Any, n: int) -> npt.NDArray[np.int64]:
+    """Aware datetimes or ISO strings (one per id, or one for all) as UTC epoch nanoseconds."""
+    scalar = isinstance(timestamps, (str, datetime, pd.Timestamp))
+    try:
+        converted = pd.DatetimeIndex(pd.to_datetime([timestamps] if scalar else timestamps))
+    except (TypeError, ValueError) as error:
+        raise ValidationError(
+            f"'timestamps' must be datetimes or ISO strings. Got {error} instead."
+        ) from error
+    if converted.tz is None:
+        raise ValidationError(
+            "'timestamps' must be timezone-aware (e.g. '2026-11-02T10:00:00Z' or "
+            "datetime(..., tzinfo=timezone.utc)); naive times are ambiguous."
+        )
+    if scalar:
+        converted = converted.repeat(n)
+    if len(converted) != n:
+        raise ValidationError(
+            f"'timestamps' must have one time per id. Got {len(converted)} for {n} ids."
+        )
+    if converted.hasnans:
+        raise ValidationError("'timestamps' holds missing values.")
+    return np.asarray(converted.tz_convert("UTC").as_unit("ns").asi8, dtype=np.int64)
+
+
+def from_nanoseconds(value: int) -> datetime:
+    """The aware UTC datetime of epoch nanoseconds (to the microsecond)."""
+    return datetime.fromtimestamp(value // _NS_PER_SECOND, timezone.utc) + timedelta(
+        microseconds=(value % _NS_PER_SECOND) // 1000
+    )

@@ -34,6 +34,7 @@ __all__ = [
     "MetricSpec",
     "check_binary_labels",
     "check_confidence",
+    "check_fraction",
     "check_metric",
     "check_scores",
     "hanley_mcneil_se",
@@ -78,18 +79,18 @@ def check_metric(metric: object, owner: str) -> MetricSpec:
     return METRICS[metric]
 
 
+def check_fraction(value: object, name: str, owner: str) -> float:
+    """A float in the open interval (0, 1): a decision threshold or a confidence level."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
+        raise ValidationError(
+            f"The '{name}' parameter of {owner} must be a float in (0, 1). Got {value!r} instead."
+        )
+    return float(value)
+
+
 def check_confidence(confidence: object, owner: str) -> float:
     """A confidence level in (0, 1)."""
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, (int, float))
-        or not 0.0 < float(confidence) < 1.0
-    ):
-        raise ValidationError(
-            f"The 'confidence' parameter of {owner} must be a float in (0, 1). "
-            f"Got {confidence!r} instead."
-        )
-    return float(confidence)
+    return check_fraction(confidence, "confidence", owner)
 
 
 def check_scores(values: npt.ArrayLike, name: str) -> FloatArray:

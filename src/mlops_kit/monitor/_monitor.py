@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -13,29 +13,29 @@ from typing_extensions import Self
 
 from mlops_kit.exceptions import ValidationError
 from mlops_kit.monitor._estimator import PerformanceEstimator
-from mlops_kit.monitor._ids import IdIndex, as_ids, check_window
+from mlops_kit.monitor._ids import (
+    IdIndex,
+    as_ids,
+    as_nanoseconds,
+    check_window,
+    from_nanoseconds,
+)
 from mlops_kit.monitor._metrics import (
     METRICS,
     Clock,
     check_binary_labels,
     check_confidence,
+    check_fraction,
     check_metric,
     check_scores,
     normal_quantile,
     realized_metric,
+    to_utc,
     utc_now,
 )
 from mlops_kit.monitor._records import LabelSummary, WindowMetric
 
 __all__ = ["PerformanceMonitor"]
-
-_NS_PER_SECOND = 1_000_000_000
-
-
-def _from_ns(value: int) -> datetime:
-    return datetime.fromtimestamp(value // _NS_PER_SECOND, timezone.utc) + timedelta(
-        microseconds=(value % _NS_PER_SECOND) // 1000
-    )
 
 
 @attrs.define(kw_only=True)
@@ -111,15 +111,7 @@ class PerformanceMonitor:
         check_metric(self.metric, owner)
         self._period = check_window(self.window)
         check_confidence(self.confidence, owner)
-        if (
-            isinstance(self.threshold, bool)
-            or not isinstance(self.threshold, (int, float))
-            or not 0.0 < float(self.threshold) < 1.0
-        ):
-            raise ValidationError(
-                f"The 'threshold' parameter of {owner} must be a float in (0, 1). "
-                f"Got {self.threshold!r} instead."
-            )
+        check_fraction(self.threshold, "threshold", owner)
         if self.alert_threshold is not None and (
             isinstance(self.alert_threshold, bool)
             or not isinstance(self.alert_threshold, (int, float))
@@ -236,29 +228,8 @@ class PerformanceMonitor:
 
     def _timestamps(self, timestamps: Any, n: int) -> npt.NDArray[np.int64]:
         if timestamps is None:
-            now = (self.clock or utc_now)()
-            timestamps = now
-        scalar = isinstance(timestamps, (str, datetime, pd.Timestamp))
-        try:
-            converted = pd.DatetimeIndex(pd.to_datetime([timestamps] if scalar else timestamps))
-        except (TypeError, ValueError) as error:
-            raise ValidationError(
-                f"'timestamps' must be datetimes or ISO strings. Got {error} instead."
-            ) from error
-        if converted.tz is None:
-            raise ValidationError(
-                "'timestamps' must be timezone-aware (e.g. '2026-11-02T10:00:00Z' or "
-                "datetime(..., tzinfo=timezone.utc)); naive times are ambiguous."
-            )
-        if scalar:
-            converted = converted.repeat(n)
-        if len(converted) != n:
-            raise ValidationError(
-                f"'timestamps' must have one time per id. Got {len(converted)} for {n} ids."
-            )
-        if converted.hasnans:
-            raise ValidationError("'timestamps' holds missing values.")
-        return np.asarray(converted.tz_convert("UTC").as_unit("ns").asi8, dtype=np.int64)
+            timestamps = to_utc((self.clock or utc_now)(), "clock()", type(self).__name__)
+        return as_nanoseconds(timestamps, n)
 
     def log_labels(self, ids: npt.ArrayLike, y_true: npt.ArrayLike) -> LabelSummary:
         """Record true labels as they arrive, matched to logged predictions by id.
@@ -352,6 +323,11 @@ class PerformanceMonitor:
             preds = (scores >= self.threshold).astype(np.int8)
         else:
             preds = check_binary_labels(y_pred, "y_pred")
+            if preds.size != labels.size:
+                raise ValidationError(
+                    f"'y_pred' must have one decision per label. Got {preds.size} decisions "
+                    f"for {labels.size} labels instead."
+                )
         if isinstance(self._period, int):
             n_full = labels.size // self._period
             bins = np.arange(labels.size) // self._period
@@ -470,11 +446,11 @@ class PerformanceMonitor:
         for index in range(n_windows):
             rows = order[bounds[index] : bounds[index + 1]]
             if step:
-                start = _from_ns(origin + index * step)
-                end = _from_ns(origin + (index + 1) * step)
+                start = from_nanoseconds(origin + index * step)
+                end = from_nanoseconds(origin + (index + 1) * step)
             else:
-                start = _from_ns(int(times[rows].min()))
-                end = _from_ns(int(times[rows].max()))
+                start = from_nanoseconds(int(times[rows].min()))
+                end = from_nanoseconds(int(times[rows].max()))
             window_labels = labels[rows]
             labelled = ~np.isnan(window_labels)
             n_labelled = int(np.count_nonzero(labelled))

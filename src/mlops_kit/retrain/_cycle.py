@@ -114,6 +114,11 @@ def _metrics(y_true: Any, y_pred: Any, y_score: Any) -> dict[str, float]:
     return metrics
 
 
+def _record(metadata: Any, outcome: RetrainOutcome) -> RetrainOutcome:
+    """The outcome, recorded (and numbered) when there is a metadata store to record it in."""
+    return outcome if metadata is None else record_outcome(metadata, outcome)
+
+
 def _champion(registry: Any, name: str, alias: str) -> Any:
     try:
         return registry.get(f"{name}@{alias}")
@@ -134,7 +139,6 @@ def _challenge(
     holdout: Any,
     gate: Any,
     seed: int | None,
-    champion: Any,
     champion_ref: str | None,
 ) -> RetrainOutcome:
     """Train, gate, register, and promote if the gate passes; the outcome, unrecorded."""
@@ -153,7 +157,7 @@ def _challenge(
 
     baseline = None
     champion_metrics: dict[str, float] = {}
-    if champion is not None:
+    if champion_ref is not None:
         champion_model = registry.load(champion_ref)
         c_pred, c_score = _score(champion_model, X_test)
         champion_metrics = _metrics(y_test, c_pred, c_score)
@@ -185,20 +189,15 @@ def _challenge(
     challenger_ref = f"{mv.name}/{mv.version}"
     gate_name = getattr(gate_result, "name", "gate")
     if passed:
-        registry.set_alias(
-            name,
-            alias,
-            mv.version,
-            reason=f"retrain_cycle: gate '{gate_name}' passed; {decision.summary}",
-        )
         reason = f"gate '{gate_name}' passed; {decision.summary}"
+        registry.set_alias(name, alias, mv.version, reason=f"retrain_cycle: {reason}")
     else:
         failed = [r.name for r in getattr(gate_result, "failures", ())]
         reason = (
             f"gate '{gate_name}' failed ({', '.join(failed) or 'see gate result'}); "
             f"{champion_ref} stays; {decision.summary}"
         )
-    outcome = RetrainOutcome(
+    return RetrainOutcome(
         name=name,
         alias=alias,
         action="promoted" if passed else "rejected",
@@ -215,7 +214,6 @@ def _challenge(
         n_holdout=len(X_test),
         reason=reason,
     )
-    return outcome
 
 
 def retrain_cycle(
@@ -329,19 +327,22 @@ def retrain_cycle(
     champion_ref = None if champion is None else f"{champion.name}/{champion.version}"
 
     decision = policy.decide(observation)
-    if not decision.retrain:
-        outcome = RetrainOutcome(
+
+    def unchanged(action: str, reason: str) -> RetrainOutcome:
+        """An outcome that leaves the alias where it was (kept, or a failed retrain)."""
+        return RetrainOutcome(
             name=name,
             alias=alias,
-            action="kept",
+            action=action,
             at=decision.at,
             decision=decision,
             champion_before=champion_ref,
             champion_after=champion_ref,
-            reason=decision.summary,
+            reason=reason,
         )
-        return record_outcome(metadata, outcome) if metadata is not None else outcome
 
+    if not decision.retrain:
+        return _record(metadata, unchanged("kept", decision.summary))
     try:
         outcome = _challenge(
             name=name,
@@ -355,24 +356,12 @@ def retrain_cycle(
             holdout=holdout,
             gate=gate,
             seed=seed,
-            champion=champion,
             champion_ref=champion_ref,
         )
     except Exception as error:
-        failed = RetrainOutcome(
-            name=name,
-            alias=alias,
-            action="failed",
-            at=decision.at,
-            decision=decision,
-            champion_before=champion_ref,
-            champion_after=champion_ref,
-            reason=f"{type(error).__name__}: {error}",
-        )
-        if metadata is not None:
-            record_outcome(metadata, failed)
+        _record(metadata, unchanged("failed", f"{type(error).__name__}: {error}"))
         raise
-    return record_outcome(metadata, outcome) if metadata is not None else outcome
+    return _record(metadata, outcome)
 
 
 def rollback(
@@ -409,5 +398,4 @@ def rollback(
         champion_after=None if event.version is None else f"{name}/{event.version}",
         reason=reason or "rollback",
     )
-    metadata = _metadata_of(registry)
-    return record_outcome(metadata, outcome) if metadata is not None else outcome
+    return _record(_metadata_of(registry), outcome)

@@ -6,6 +6,7 @@ import html
 import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from numbers import Real
 from typing import Any
 
 import attrs
@@ -48,15 +49,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def _finite(value: Any, name: str, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            import numpy as np
-
-            if isinstance(value, np.number) and not isinstance(value, np.bool_):
-                value = float(value)
-        except ImportError:  # pragma: no cover - numpy is a dependency
-            pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # numbers.Real covers numpy's ints and floats too (numpy registers them); numpy.bool_ is not.
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise ValidationError(
             f"The '{name}' parameter of {owner} must be a finite number. Got {value!r} instead."
         )
@@ -209,7 +203,8 @@ def _drift(value: Any) -> DriftSummary | None:
 def _optional_rows(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or int(value) != value or value < 0:
+    whole = not isinstance(value, bool) and isinstance(value, Real) and float(value).is_integer()
+    if not whole or value < 0:
         raise ValidationError(
             "The 'new_rows' parameter of Observation must be a non-negative int. "
             f"Got {value!r} instead."

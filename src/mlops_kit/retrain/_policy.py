@@ -12,6 +12,7 @@ from mlops_kit.exceptions import ConflictError, ValidationError
 from mlops_kit.protocols import MetadataStore, Trigger
 from mlops_kit.retrain._decision import PolicyState, RetrainDecision
 from mlops_kit.retrain._observation import Observation, TriggerResult, aware
+from mlops_kit.retrain._triggers import _days, _fmt_days
 from mlops_kit.storage._validation import NAME_PATTERN
 
 __all__ = ["RetrainPolicy"]
@@ -25,8 +26,7 @@ def _utc_now() -> datetime:
 
 
 def _fmt_delta(delta: timedelta) -> str:
-    days = delta.total_seconds() / 86_400
-    return f"{days * 24:.1f} h" if abs(days) < 1 else f"{days:.1f} days"
+    return _fmt_days(_days(delta))
 
 
 def _metadata(store: Any) -> MetadataStore | None:
