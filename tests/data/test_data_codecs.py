@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import timedelta, timezone
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from mlops_kit.data import DataRepository, _codecs, _layout, fingerprint
+from mlops_kit.data import DataRepository, DataVersion, _codecs, _layout, _reader, fingerprint
 from mlops_kit.data import _fingerprint as fp_module
+from mlops_kit.data._lookup import MANIFESTS
 from mlops_kit.exceptions import IntegrityError, ValidationError
 from mlops_kit.storage import open_store
 
@@ -84,7 +88,12 @@ def every_dtype(n: int = 300) -> pd.DataFrame:
     return frame.assign(object_mixed_missing=mixed_missing)
 
 
-def test_every_dtype_round_trips(repo: DataRepository) -> None:
+@pytest.mark.parametrize("run_bytes", [1, 1 << 30], ids=["chunk-by-chunk", "one-run"])
+def test_every_dtype_round_trips(
+    repo: DataRepository, run_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chunks are read in runs: each on its own (many threads), or all joined in one run
+    monkeypatch.setattr(_reader, "RUN_BYTES", run_bytes)
     frame = every_dtype()
     version = repo.commit("all", frame)
     assert len(repo.manifest(version)["chunks"]) > 3
@@ -237,3 +246,63 @@ def test_auto_codec_prefers_parquet() -> None:
     repo = DataRepository(open_store("memory://"))
     version = repo.commit("auto", pd.DataFrame({"a": [1]}))
     assert repo.manifest(version)["codec"] == "parquet"
+
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _tampered(repo: DataRepository, version: DataVersion, edit: Edit) -> None:
+    document = repo.store.metadata.get(MANIFESTS, version.id)
+    assert document is not None
+    manifest = copy.deepcopy(document.value)
+    edit(manifest)
+    repo.store.metadata.put(MANIFESTS, version.id, manifest)
+
+
+@pytest.mark.parametrize("run_bytes", [1, 1 << 30], ids=["chunk-by-chunk", "one-run"])
+def test_a_manifest_whose_row_counts_lie_is_refused(
+    repo: DataRepository, run_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_reader, "RUN_BYTES", run_bytes)
+    version = repo.commit("lying", every_dtype())
+
+    def grow(manifest: dict[str, Any]) -> None:
+        manifest["chunks"][1]["rows"] += 1
+        manifest["n_rows"] += 1
+
+    _tampered(repo, version, grow)
+    with pytest.raises(IntegrityError, match="the manifest and the other chunks say"):
+        repo.load(version)
+
+
+@pytest.mark.parametrize("run_bytes", [1, 1 << 30], ids=["chunk-by-chunk", "one-run"])
+def test_chunks_of_another_schema_are_refused(
+    repo: DataRepository, run_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_reader, "RUN_BYTES", run_bytes)
+    first = repo.commit("a", pd.DataFrame({"x": np.arange(2000.0)}))
+    other = repo.commit("b", pd.DataFrame({"y": np.arange(2000), "z": np.arange(2000.0)}))
+    foreign = repo.manifest(other)["chunks"][0]
+
+    def splice(manifest: dict[str, Any]) -> None:
+        manifest["chunks"][1] = dict(foreign)
+        manifest["n_rows"] = sum(chunk["rows"] for chunk in manifest["chunks"])
+
+    _tampered(repo, first, splice)
+    with pytest.raises(IntegrityError, match="the columns of the others"):
+        repo.load(first)
+
+
+def test_parquet_chunks_are_lean_to_decode() -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    frame = pd.DataFrame({"f": [1.5, np.nan], "i": [1, 2], "s": ["a", None]})
+    blob = _codecs.encode_chunks("parquet", _physical(frame), [(0, 2)])[0]
+    parquet = pq.ParquetFile(pa.BufferReader(blob))
+    schema = parquet.schema_arrow
+    # fixed-width columns never hold a null: required, so no definition levels to decode
+    assert [schema.field(name).nullable for name in schema.names] == [False, False, True]
+    columns = parquet.metadata.row_group(0)
+    assert columns.column(0).compression == "UNCOMPRESSED"  # floats rarely compress
+    assert {columns.column(k).compression for k in (1, 2)} == {"LZ4"}

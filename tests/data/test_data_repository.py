@@ -311,7 +311,7 @@ def test_appending_rows_stores_little() -> None:
 def test_repr_and_str(repo: DataRepository) -> None:
     v = repo.commit("tx", frame(), message="hello")
     assert "memory" in repr(repo) or "Store" in repr(repo)
-    assert repr(repo) == f"DataRepository({repo.store!r}, codec='auto', chunk_size=262144)"
+    assert repr(repo) == f"DataRepository({repo.store!r}, codec='auto', chunk_size=1048576)"
     assert str(v).startswith(f"DataVersion tx@{v.id[:12]}: 5 rows × 3 columns")
     assert "hello" in str(v)
     assert "<code>" in v._repr_html_()

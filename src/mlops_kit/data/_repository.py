@@ -25,6 +25,7 @@ from mlops_kit.data._lookup import (
     retry,
 )
 from mlops_kit.data._profile import Profile, profile_frame
+from mlops_kit.data._reader import read_frame
 from mlops_kit.data._schema import ColumnSchema, Schema
 from mlops_kit.data._version import DataVersion, LogEntry
 from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
@@ -78,7 +79,7 @@ def as_frame(data: Any) -> pd.DataFrame:
 class DataRepository(Lookups):
     """Content-addressed, deduplicated versions of DataFrames with lineage, on a store.
 
-    Rows are cut into content-defined chunks of about 256 KiB, each stored once as a blob;
+    Rows are cut into content-defined chunks of about 1 MiB, each stored once as a blob;
     a version is a manifest of chunks plus a :class:`DataVersion` record. Metadata lives in the
     ``data.*`` collections of the store's metadata store.
 
@@ -91,7 +92,7 @@ class DataRepository(Lookups):
         ``"npz"`` (numpy only, never pickles). Reading always uses the codec a version was
         written with.
     chunk_size
-        The target bytes of row data per chunk (256 KiB). Larger chunks commit and load faster
+        The target bytes of row data per chunk (1 MiB). Larger chunks commit and load faster
         and deduplicate more coarsely; versions written with different sizes share fewer chunks.
 
     Examples
@@ -351,20 +352,7 @@ class DataRepository(Lookups):
         chunks = [manifest["chunks"][i] for i in indices]
         if not chunks:
             return self.read_chunks(manifest, [0]).iloc[:0]
-        digests = [chunk["digest"] for chunk in chunks]
-        codec = manifest["codec"]
-        if codec not in _codecs.CODECS:
-            raise ValidationError(f"Unknown codec {codec!r} in a manifest; upgrade mlops_kit.")
-
-        def read(digest: str) -> Any:
-            return _codecs.decode_one(codec, self.store.blobs.get(digest))
-
-        with ThreadPoolExecutor(_codecs._workers()) as pool:
-            parts = list(pool.map(read, digests))
-        n_rows = sum(int(chunk["rows"]) for chunk in chunks)
-        physical = _codecs.combine(codec, parts)
-        layout = _layout.Layout.from_dict(manifest["layout"])
-        return _layout.from_physical(layout, physical, n_rows, self._get_categories)
+        return read_frame(self.store.blobs, manifest, chunks, self._get_categories)
 
     # --------------------------------------------------------------------------- diff
 
