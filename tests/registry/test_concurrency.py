@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import multiprocessing
 import threading
@@ -11,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from mlops_kit.exceptions import ConflictError, NotFoundError
+from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
 from mlops_kit.registry import AliasEvent, ModelRegistry
+from mlops_kit.registry._aliases import decide_set
+from mlops_kit.registry._base import VERSIONS
 from mlops_kit.storage import open_store
 
 N_WORKERS = 8
@@ -167,18 +168,18 @@ def test_concurrent_deletes_of_one_version_do_not_overwrite_each_other(
     assert deleted.delete_reason == "theirs"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known race: set_alias checks the version, then moves the alias; a delete_version "
-    "in between leaves the alias on a deleted version (closing it needs a protocol change)",
-)
-def test_set_alias_racing_delete_version_never_targets_a_deleted_version(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _two_versions() -> tuple[ModelRegistry, ModelRegistry]:
     registry = ModelRegistry("memory://")
     registry.register("m", {"w": 1}, serializer="pickle")
     registry.register("m", {"w": 2}, serializer="pickle")
-    other = ModelRegistry(registry.store)
+    return registry, ModelRegistry(registry.store)
+
+
+def test_set_alias_racing_delete_version_never_targets_a_deleted_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry, other = _two_versions()
+    registry.set_alias("m", "champion", 2)
     real_resolve = registry._resolve
 
     def delete_after_the_check(ref: Any) -> dict[str, Any]:
@@ -187,8 +188,166 @@ def test_set_alias_racing_delete_version_never_targets_a_deleted_version(
         return doc
 
     monkeypatch.setattr(registry, "_resolve", delete_after_the_check)
-    with contextlib.suppress(NotFoundError, ConflictError):  # refusing the move is correct
+    with pytest.raises(NotFoundError, match="deleted while m@champion was being moved"):
+        registry.set_alias("m", "champion", 1, actor="ci")
+    monkeypatch.undo()
+    assert registry.aliases("m") == {"champion": 2}  # back where it was
+    events = registry.alias_history("m", "champion")
+    assert [(e.action, e.previous, e.version) for e in events] == [
+        ("set", None, 2),
+        ("set", 2, 1),
+        ("revert", 1, 2),
+    ]
+    assert events[-1].actor == "ci"
+    # the rollback stack is as before the undone move: nothing earlier than 2
+    with pytest.raises(NotFoundError, match="no earlier target"):
+        registry.rollback("m", "champion")
+
+
+def test_delete_version_racing_set_alias_undoes_the_deletion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry, other = _two_versions()
+    real_current = registry._aliases.current
+    calls = []
+
+    def alias_set_after_the_check(name: str) -> dict[str, int]:
+        calls.append(name)
+        result = real_current(name)
+        if len(calls) == 1:  # between delete_version's first look and its write
+            other.set_alias("m", "champion", 1)
+        return result
+
+    monkeypatch.setattr(registry._aliases, "current", alias_set_after_the_check)
+    with pytest.raises(ValidationError, match="champion"):
+        registry.delete_version("m", 1)
+    monkeypatch.undo()
+    assert registry.aliases("m") == {"champion": 1}
+    assert registry.get("m/1").deleted_at is None  # the deletion was undone
+    assert registry.load("m@champion") == {"w": 1}
+
+
+def test_when_both_sides_see_each_other_both_give_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # set_alias writes, delete_version writes, then each looks: both undo, nothing is lost
+    registry, other = _two_versions()
+    real_current = other._aliases.current
+    first_look = []
+
+    def stale_first_look(name: str) -> dict[str, int]:
+        if not first_look:  # delete_version's first look ran before the alias moved
+            first_look.append(name)
+            return {}
+        return real_current(name)
+
+    monkeypatch.setattr(other._aliases, "current", stale_first_look)
+    real_live = registry._live_doc
+    looks = []
+
+    def delete_before_the_second_look(name: str, version: int) -> dict[str, Any] | None:
+        looks.append(version)
+        if len(looks) == 1:  # set_alias has moved the alias and now looks at version 1
+            with pytest.raises(ValidationError, match="champion"):
+                other.delete_version("m", 1)  # marks it, sees the alias, undoes the mark
+            return None  # ... but set_alias looked while the mark was there
+        return real_live(name, version)
+
+    monkeypatch.setattr(registry, "_live_doc", delete_before_the_second_look)
+    with pytest.raises(NotFoundError, match="deleted while"):
         registry.set_alias("m", "champion", 1)
     monkeypatch.undo()
-    target = registry._aliases.target("m", "champion")
-    assert target is None or registry._live_doc("m", target) is not None
+    assert first_look == ["m"]
+    assert registry.aliases("m") == {}
+    assert registry.get("m/1").deleted_at is None
+
+
+def test_an_undone_move_never_lands_on_a_deleted_previous_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry, other = _two_versions()
+    registry.register("m", {"w": 3}, serializer="pickle")
+    registry.set_alias("m", "champion", 2)
+    real_resolve = registry._resolve
+
+    def delete_both(ref: Any) -> dict[str, Any]:
+        doc = real_resolve(ref)
+        other.delete_version("m", 3)
+        return doc
+
+    monkeypatch.setattr(registry, "_resolve", delete_both)
+    real_move = registry._aliases.move
+
+    def delete_previous_before_the_undo(*args: Any, **kwargs: Any) -> AliasEvent:
+        event = real_move(*args, **kwargs)
+        if event.action == "set":  # the alias left 2: 2 can be deleted now
+            other.delete_version("m", 2)
+        return event
+
+    monkeypatch.setattr(registry._aliases, "move", delete_previous_before_the_undo)
+    with pytest.raises(NotFoundError, match="it points nowhere"):
+        registry.set_alias("m", "champion", 3)
+    monkeypatch.undo()
+    assert registry.aliases("m") == {}
+
+
+def test_an_undo_gives_way_to_a_later_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry, other = _two_versions()
+    real_resolve = registry._resolve
+
+    def delete_then_move_on(ref: Any) -> dict[str, Any]:
+        doc = real_resolve(ref)
+        other.delete_version("m", 1)
+        return doc
+
+    real_live = registry._live_doc
+
+    def someone_moves_first(name: str, version: int) -> dict[str, Any] | None:
+        result = real_live(name, version)
+        if result is None and registry._aliases.target("m", "champion") == 1:
+            other._aliases.move(  # a raw move, as another process would make it
+                "m", "champion", decide_set(2), reason=None, actor=None, retry=True
+            )
+        return result
+
+    monkeypatch.setattr(registry, "_resolve", delete_then_move_on)
+    monkeypatch.setattr(registry, "_live_doc", someone_moves_first)
+    with pytest.raises(NotFoundError, match="another writer has moved it since"):
+        registry.set_alias("m", "champion", 1)
+    monkeypatch.undo()
+    assert registry.aliases("m") == {"champion": 2}
+
+
+def test_rollback_onto_a_version_deleted_meanwhile_is_undone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry, other = _two_versions()
+    registry.set_alias("m", "champion", 1)
+    registry.set_alias("m", "champion", 2)
+    real_move = registry._aliases.move
+
+    def delete_during_the_move(*args: Any, **kwargs: Any) -> AliasEvent:
+        if not getattr(delete_during_the_move, "done", False):
+            delete_during_the_move.done = True  # type: ignore[attr-defined]
+            other.delete_version("m", 1)  # after rollback saw 1 alive, before it moved
+            # (rollback's own liveness check already ran: replay it as it saw the world)
+            return real_move(*args[:2], decide_set(1), **kwargs)
+        return real_move(*args, **kwargs)
+
+    monkeypatch.setattr(registry._aliases, "move", delete_during_the_move)
+    with pytest.raises(NotFoundError, match="deleted while"):
+        registry.rollback("m", "champion")
+    monkeypatch.undo()
+    assert registry.aliases("m") == {"champion": 2}
+
+
+def test_gc_keeps_the_artifact_of_a_deletion_that_an_alias_will_undo() -> None:
+    registry, _ = _two_versions()
+    registry.set_alias("m", "champion", 1)
+    # the moment in the race when version 1 is marked deleted and the alias is still on it
+    key, doc = next(
+        (k, d) for k, d in registry.store.metadata.scan(VERSIONS, "m/") if d.value["version"] == 1
+    )
+    marked = {**doc.value, "deleted_at": doc.value["created_at"]}
+    registry.store.metadata.put(VERSIONS, key, marked, expected_revision=doc.revision)
+    assert registry.gc().digests == ()
+    registry.remove_alias("m", "champion")
+    assert registry.gc().digests == (doc.value["digest"],)

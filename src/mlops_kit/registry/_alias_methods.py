@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from mlops_kit.registry._aliases import decide_remove, decide_rollback, decide_set
+from collections.abc import Callable
+
+from mlops_kit.exceptions import NotFoundError
+from mlops_kit.registry._aliases import (
+    AlreadyMoved,
+    decide_remove,
+    decide_revert,
+    decide_rollback,
+    decide_set,
+)
 from mlops_kit.registry._base import RegistryBase, check_text
 from mlops_kit.registry._names import (
     ModelRef,
@@ -47,9 +56,10 @@ class AliasMethods(RegistryBase):
         check_text(reason, "reason")
         check_text(actor, "actor")
         self._resolve(ModelRef(name=name, version=version))
-        return self._aliases.move(
+        event = self._aliases.move(
             name, alias, decide_set(version), reason=reason, actor=actor, retry=True
         )
+        return self._settle(event)
 
     def remove_alias(
         self, name: str, alias: str, *, reason: str | None = None, actor: str | None = None
@@ -97,8 +107,44 @@ class AliasMethods(RegistryBase):
         self._check_alias_exists(name, alias)
         check_text(reason, "reason")
         check_text(actor, "actor")
-        decide = decide_rollback(name, alias, lambda v: self._live_doc(name, v) is not None)
-        return self._aliases.move(name, alias, decide, reason=reason, actor=actor, retry=False)
+        decide = decide_rollback(name, alias, self._is_live(name))
+        event = self._aliases.move(name, alias, decide, reason=reason, actor=actor, retry=False)
+        return self._settle(event)
+
+    def _is_live(self, name: str) -> Callable[[int], bool]:
+        return lambda version: self._live_doc(name, version) is not None
+
+    def _settle(self, event: AliasEvent) -> AliasEvent:
+        """Check, after the move, that its target was not deleted meanwhile; undo it if it was.
+
+        ``delete_version`` marks a version deleted and *then* looks for aliases on it, undoing
+        the deletion if it finds one; a move does the mirror image. Whichever of the two writes
+        comes second, its own check sees the first, so an alias never stays on a deleted
+        version (at worst both give up, and both are told to retry).
+        """
+        version = event.version
+        if version is None or self._live_doc(event.name, version) is not None:
+            return event
+        where = f"{event.name}@{event.alias}"
+        try:
+            undo = self._aliases.move(
+                event.name,
+                event.alias,
+                decide_revert(event, self._is_live(event.name)),
+                reason=f"version {version} was deleted while {where} moved to it",
+                actor=event.actor,
+                retry=True,
+            )
+        except AlreadyMoved:
+            back = "another writer has moved it since"
+        else:
+            self._settle(undo)  # its target may have been deleted meanwhile too
+            back = "it points nowhere" if undo.version is None else f"it is back on {undo.version}"
+        raise NotFoundError(
+            f"{event.name}/{version} was deleted while {where} was being moved to it, so the "
+            f"move was undone: {back}. See registry.alias_history({event.name!r}, "
+            f"{event.alias!r})."
+        )
 
     def alias_history(self, name: str, alias: str) -> list[AliasEvent]:
         """Every move of an alias, oldest first: time, previous and new target, reason, actor.

@@ -20,7 +20,7 @@ from mlops_kit.protocols import MetadataStore
 from mlops_kit.registry._common import check_schema, header
 from mlops_kit.registry._records import AliasEvent
 
-__all__ = ["ALIASES", "HISTORY", "AliasBook"]
+__all__ = ["ALIASES", "HISTORY", "AliasBook", "AlreadyMoved", "decide_revert"]
 
 ALIASES = "registry.aliases"
 HISTORY = "registry.alias_history"
@@ -200,5 +200,30 @@ def decide_rollback(name: str, alias: str, is_live: Callable[[int], bool]) -> De
             f"{'nothing' if state['version'] is None else state['version']}); see "
             f"registry.alias_history({name!r}, {alias!r})."
         )
+
+    return decide
+
+
+class AlreadyMoved(Exception):
+    """Raised by :func:`decide_revert` when the alias no longer points at the version to undo."""
+
+
+def decide_revert(event: AliasEvent, is_live: Callable[[int], bool]) -> Decision:
+    """Undo ``event``, a move onto a version deleted meanwhile: back to the previous target.
+
+    The previous target comes off the rollback stack again; if it was deleted too, the alias
+    points nowhere (never at a deleted version). Raises :class:`AlreadyMoved` when another
+    writer has moved the alias away already, leaving nothing to undo.
+    """
+
+    def decide(state: dict[str, Any]) -> tuple[int | None, list[int], str]:
+        if state["version"] != event.version:
+            raise AlreadyMoved
+        stack = list(state["stack"])
+        previous = event.previous
+        if previous is not None and stack and stack[-1] == previous:
+            stack.pop()
+        target = previous if previous is not None and is_live(previous) else None
+        return target, stack, "revert"
 
     return decide

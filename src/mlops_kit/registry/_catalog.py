@@ -217,21 +217,31 @@ class CatalogMethods(RegistryBase):
         if doc is None or doc.value.get("deleted_at") is not None:
             raise self._version_error(name, version, None if doc is None else doc.value)
         check_schema(doc.value, f"The record of {name}/{version}")
+        self._refuse_if_aliased(name, version)
+        value = {**doc.value, "deleted_at": format_time(self._now()), "delete_reason": reason}
+        try:
+            revision = self._metadata.put(VERSIONS, key, value, expected_revision=doc.revision)
+        except ConflictError:
+            raise ConflictError(
+                f"{name}/{version} changed while it was being deleted (deleted concurrently?); "
+                "see registry.versions(name, include_deleted=True) and retry."
+            ) from None
+        # An alias may have moved onto the version between the check and the write: look
+        # again now that the deletion is visible (set_alias does the mirror image), and undo.
+        try:
+            self._refuse_if_aliased(name, version)
+        except ValidationError:
+            self._metadata.put(VERSIONS, key, doc.value, expected_revision=revision)
+            raise
+        return ModelVersion.from_dict(value)
+
+    def _refuse_if_aliased(self, name: str, version: int) -> None:
         pointing = sorted(a for a, v in self._aliases.current(name).items() if v == version)
         if pointing:
             raise ValidationError(
                 f"Cannot delete {name}/{version}: the alias(es) {listing(pointing)} point at it. "
                 "Move them with set_alias or remove them with remove_alias first."
             )
-        value = {**doc.value, "deleted_at": format_time(self._now()), "delete_reason": reason}
-        try:
-            self._metadata.put(VERSIONS, key, value, expected_revision=doc.revision)
-        except ConflictError:
-            raise ConflictError(
-                f"{name}/{version} changed while it was being deleted (deleted concurrently?); "
-                "see registry.versions(name, include_deleted=True) and retry."
-            ) from None
-        return ModelVersion.from_dict(value)
 
     def gc(self, *, dry_run: bool = True) -> GCReport:
         """Find the artifact blobs of deleted versions that no live version shares.
@@ -254,11 +264,21 @@ class CatalogMethods(RegistryBase):
             raise ValidationError(f"The 'dry_run' parameter must be a bool. Got {dry_run!r}.")
         live: set[str] = set()
         dead: dict[str, int] = {}
+        deleted: list[tuple[str, int, str]] = []
         for _, doc in self._metadata.scan(VERSIONS):
             if doc.value.get("deleted_at") is None:
                 live.add(doc.value["digest"])
             else:
                 dead[doc.value["digest"]] = doc.value["size"]
+                deleted.append((doc.value["name"], doc.value["version"], doc.value["digest"]))
+        # Read after the records: a deletion that a concurrent set_alias is about to make
+        # delete_version undo still has its alias then, and its artifact is kept.
+        aliased = {
+            (name, version)
+            for name, targets in self._aliases.all_current().items()
+            for version in targets.values()
+        }
+        live.update(digest for name, version, digest in deleted if (name, version) in aliased)
         garbage = sorted(d for d in dead if d not in live and self._blobs.exists(d))
         if not dry_run:
             for digest in garbage:

@@ -180,8 +180,9 @@ class ModelVersion:
 class AliasEvent:
     """One move of an alias, as kept in its append-only history.
 
-    ``action`` is ``"set"``, ``"rollback"`` or ``"remove"``; ``previous`` and ``version`` are
-    the targets before and after (``None`` when the alias pointed nowhere).
+    ``action`` is ``"set"``, ``"rollback"``, ``"remove"`` or ``"revert"`` (a move undone because
+    its target was deleted concurrently); ``previous`` and ``version`` are the targets before
+    and after (``None`` when the alias pointed nowhere).
 
     Examples
     --------
