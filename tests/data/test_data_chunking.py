@@ -110,7 +110,7 @@ def test_hashes_of_every_physical_width() -> None:
 
 
 @pytest.mark.parametrize(
-    ("bytes_per_row", "rows"), [(1.0, 1048576), (8.0, 131072), (300.0, 4096), (10**9, 16)]
+    ("bytes_per_row", "rows"), [(1.0, 2097152), (8.0, 262144), (300.0, 8192), (10**9, 16)]
 )
 def test_target_rows_is_a_power_of_two(bytes_per_row: float, rows: int) -> None:
     assert _chunking.target_rows(bytes_per_row) == rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Callable
 from datetime import timedelta, timezone
 from typing import Any
@@ -306,3 +307,16 @@ def test_parquet_chunks_are_lean_to_decode() -> None:
     columns = parquet.metadata.row_group(0)
     assert columns.column(0).compression == "UNCOMPRESSED"  # floats rarely compress
     assert {columns.column(k).compression for k in (1, 2)} == {"LZ4"}
+
+
+def test_loaded_columns_are_writable_and_pickle(repo: DataRepository) -> None:
+    # with pyarrow, fixed-width columns live in buffers of Arrow's memory pool
+    frame = every_dtype(50)
+    loaded = repo.load(repo.commit("writable", frame))
+    for name in ("i8", "u64", "f64", "bool"):
+        values = loaded[name]._values
+        assert isinstance(values, np.ndarray)
+        assert values.flags.writeable, name
+    loaded.loc[0, "f64"] = 42.0
+    assert loaded.loc[0, "f64"] == 42.0
+    assert_frame_equal(pickle.loads(pickle.dumps(loaded)), loaded)

@@ -1,7 +1,7 @@
 """Content-defined chunking of rows: row hashes and chunk boundaries.
 
 A row ends a chunk when its 64-bit row hash is 0 modulo the target row count (a power of two
-chosen from the bytes per row so that a chunk holds about 1 MiB), as long as the chunk has at
+chosen from the bytes per row so that a chunk holds about 2 MiB), as long as the chunk has at
 least a quarter of the target rows; a chunk never exceeds four times the target. Boundaries
 depend only on row content, so inserting or deleting rows moves only the nearby boundaries.
 """
@@ -18,7 +18,7 @@ from mlops_kit.data._layout import Text
 
 __all__ = ["TARGET_CHUNK_BYTES", "chunk_bounds", "row_hashes", "target_rows"]
 
-TARGET_CHUNK_BYTES = 1 << 20
+TARGET_CHUNK_BYTES = 2 << 20
 _P = np.uint64(0x100000001B3)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -119,9 +119,9 @@ def target_rows(bytes_per_row: float, chunk_bytes: int = TARGET_CHUNK_BYTES) -> 
     Examples
     --------
     >>> target_rows(8.0)
-    131072
+    262144
     >>> target_rows(300.0)
-    4096
+    8192
     """
     rows = chunk_bytes / max(bytes_per_row, 1.0)
     return int(2 ** max(4, round(np.log2(rows))))

@@ -126,7 +126,7 @@ class Assembly:
         with self._lock:
             if self._fixed is None:
                 total = self.starts[-1]
-                self._fixed = {k: np.empty(total, dtype=a[0].dtype) for k, a in fixed.items()}
+                self._fixed = {k: _empty(self.codec, total, a[0].dtype) for k, a in fixed.items()}
                 self._pieces = {name: [None] * len(self.sizes) for name in pieces}
                 self._text = text
         if fixed.keys() != self._fixed.keys() or pieces.keys() != self._pieces.keys():
@@ -161,6 +161,14 @@ class Assembly:
             data = out.pop(name + ".bytes")
             out[name] = _objects(kind, missing, lengths, data)
         return out
+
+
+def _empty(codec: str, n: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+    if codec != "parquet":
+        return np.empty(n, dtype=dtype)
+    import pyarrow as pa
+
+    return np.frombuffer(pa.allocate_buffer(n * dtype.itemsize), dtype=dtype)
 
 
 def decode_chunks(codec: str, blobs: Sequence[bytes]) -> dict[str, Any]:

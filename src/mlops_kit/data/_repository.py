@@ -79,7 +79,7 @@ def as_frame(data: Any) -> pd.DataFrame:
 class DataRepository(Lookups):
     """Content-addressed, deduplicated versions of DataFrames with lineage, on a store.
 
-    Rows are cut into content-defined chunks of about 1 MiB, each stored once as a blob;
+    Rows are cut into content-defined chunks of about 2 MiB, each stored once as a blob;
     a version is a manifest of chunks plus a :class:`DataVersion` record. Metadata lives in the
     ``data.*`` collections of the store's metadata store.
 
@@ -92,7 +92,7 @@ class DataRepository(Lookups):
         ``"npz"`` (numpy only, never pickles). Reading always uses the codec a version was
         written with.
     chunk_size
-        The target bytes of row data per chunk (1 MiB). Larger chunks commit and load faster
+        The target bytes of row data per chunk (2 MiB). Larger chunks commit and load faster
         and deduplicate more coarsely; versions written with different sizes share fewer chunks.
 
     Examples
