@@ -16,6 +16,13 @@ BUILTINS = [
     triggers.MetricDrop("roc_auc", max_drop=0.05),
     triggers.MetricDrop("roc_auc", max_drop=0.05, relative=True),
     triggers.EstimatedMetricBelow("accuracy", 0.9),
+    triggers.MetricAbove("roc_auc", 0.85),
+    triggers.MetricAbove("accuracy", 0.95),
+    triggers.EstimatedMetricAbove("accuracy", 0.9),
+    triggers.MetricDrop("roc_auc", max_drop=0.05, higher_is_better=False, name="auc_worse"),
+    triggers.MetricDrop(
+        "accuracy", max_drop=0.05, relative=True, higher_is_better=False, name="acc_worse"
+    ),
     triggers.Every(days=7),
     triggers.ModelAge(days=30),
     triggers.NewRows(at_least=1000),

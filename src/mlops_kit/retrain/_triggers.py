@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -14,9 +14,11 @@ from mlops_kit.retrain._observation import Observation, TriggerResult
 __all__ = [
     "DriftDetected",
     "DriftShare",
+    "EstimatedMetricAbove",
     "EstimatedMetricBelow",
     "Every",
     "Manual",
+    "MetricAbove",
     "MetricBelow",
     "MetricDrop",
     "ModelAge",
@@ -155,19 +157,19 @@ class DriftDetected:
 
 
 @attrs.define
-class MetricBelow:
-    """Fires when a realized metric falls below a threshold (a higher-is-better metric).
+class _MetricThreshold:
+    """Compares a realized (or estimated) metric with a threshold, in one direction.
 
-    Examples
-    --------
-    >>> from mlops_kit.retrain import Observation
-    >>> print(MetricBelow("roc_auc", 0.85).evaluate(Observation(metrics={"roc_auc": 0.81})))
-    roc_auc_below: roc_auc 0.8100 < 0.8500
+    Subclasses set ``_above`` (fire above the threshold rather than below it) and
+    ``_estimated`` (read ``observation.estimated_metrics`` rather than ``metrics``).
     """
 
     metric: str
     threshold: float
     name: str = attrs.field(default="", kw_only=True)
+
+    _above: ClassVar[bool] = False
+    _estimated: ClassVar[bool] = False
 
     def __attrs_post_init__(self) -> None:
         owner = type(self).__name__
@@ -176,22 +178,23 @@ class MetricBelow:
             owner, "threshold", self.threshold, low=-math.inf, high=math.inf, rule="a finite float"
         )
         if not self.name:
-            self.name = f"{self.metric}_below"
-
-    def _source(self, observation: Observation) -> dict[str, float]:
-        return observation.metrics
-
-    _what = "realized"
+            prefix = "estimated_" if self._estimated else ""
+            self.name = f"{prefix}{self.metric}_{'above' if self._above else 'below'}"
 
     def evaluate(self, observation: Observation, /) -> TriggerResult:
         """Compare the observed metric with the threshold."""
-        values = self._source(observation)
+        values = observation.estimated_metrics if self._estimated else observation.metrics
+        what = "estimated" if self._estimated else "realized"
         if self.metric not in values:
-            return _missing(self.name, f"{self._what} {self.metric!r} metric", self.threshold)
+            return _missing(self.name, f"{what} {self.metric!r} metric", self.threshold)
         value = values[self.metric]
-        fired = value < self.threshold
-        label = self.metric if self._what == "realized" else f"estimated {self.metric}"
-        sign = "<" if fired else "≥"
+        if self._above:
+            fired = value > self.threshold
+            sign = ">" if fired else "≤"
+        else:
+            fired = value < self.threshold
+            sign = "<" if fired else "≥"
+        label = f"estimated {self.metric}" if self._estimated else self.metric
         return _result(
             self.name,
             fired,
@@ -199,6 +202,18 @@ class MetricBelow:
             self.threshold,
             f"{label} {value:.4f} {sign} {self.threshold:.4f}",
         )
+
+
+@attrs.define
+class MetricBelow(_MetricThreshold):
+    """Fires when a realized metric falls below a threshold (a higher-is-better metric).
+
+    Examples
+    --------
+    >>> from mlops_kit.retrain import Observation
+    >>> print(MetricBelow("roc_auc", 0.85).evaluate(Observation(metrics={"roc_auc": 0.81})))
+    roc_auc_below: roc_auc 0.8100 < 0.8500
+    """
 
 
 @attrs.define
@@ -218,23 +233,64 @@ class EstimatedMetricBelow(MetricBelow):
     estimated_accuracy_below: cannot evaluate, the observation has no estimated 'accuracy' metric
     """
 
-    _what = "estimated"
+    _estimated: ClassVar[bool] = True
 
-    def __attrs_post_init__(self) -> None:
-        if not self.name:
-            self.name = f"estimated_{self.metric}_below"
-        super().__attrs_post_init__()
 
-    def _source(self, observation: Observation) -> dict[str, float]:
-        return observation.estimated_metrics
+@attrs.define
+class MetricAbove(_MetricThreshold):
+    """Fires when a realized metric rises above a threshold (a lower-is-better metric).
+
+    For error metrics such as rmse, mae, log_loss or the Brier score; a value equal to the
+    threshold does not fire.
+
+    Examples
+    --------
+    >>> from mlops_kit.retrain import Observation
+    >>> print(MetricAbove("rmse", 3.0).evaluate(Observation(metrics={"rmse": 3.2})))
+    rmse_above: rmse 3.2000 > 3.0000
+    >>> print(MetricAbove("rmse", 3.0).evaluate(Observation(metrics={"rmse": 2.5})))
+    rmse_above: rmse 2.5000 ≤ 3.0000
+    """
+
+    _above: ClassVar[bool] = True
+
+
+@attrs.define
+class EstimatedMetricAbove(MetricAbove):
+    """Fires when a lower-is-better metric estimated without labels rises above a threshold.
+
+    It reads ``observation.estimated_metrics`` (e.g. the ``"brier"`` estimate of a
+    :class:`~mlops_kit.monitor.PerformanceEstimator`), so it can act before the labels arrive.
+
+    Examples
+    --------
+    >>> from mlops_kit.retrain import Observation
+    >>> obs = Observation(metrics={"brier": 0.12}, estimated_metrics={"brier": 0.25})
+    >>> print(EstimatedMetricAbove("brier", 0.2).evaluate(obs))
+    estimated_brier_above: estimated brier 0.2500 > 0.2000
+    >>> EstimatedMetricAbove("brier", 0.2).evaluate(Observation(metrics={"brier": 0.25})).status
+    'missing_input'
+    """
+
+    _estimated: ClassVar[bool] = True
+
+
+def _flag(owner: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"The '{name}' parameter of {owner} must be a bool. Got {value!r} instead."
+        )
+    return value
 
 
 @attrs.define
 class MetricDrop:
-    """Fires when a realized metric drops more than ``max_drop`` below the model's registered one.
+    """Fires when a realized metric worsens by more than ``max_drop`` from the registered one.
 
     The baseline is ``observation.reference_metrics[metric]``, the metric recorded when the
-    serving model was registered. With ``relative=True`` the drop is a fraction of it.
+    serving model was registered. With ``relative=True`` the drop is a fraction of it. For a
+    lower-is-better metric (rmse, log_loss), pass ``higher_is_better=False``: the drop is then
+    how far the metric rose, ``current - reference``.
 
     Examples
     --------
@@ -242,11 +298,15 @@ class MetricDrop:
     >>> obs = Observation(metrics={"roc_auc": 0.86}, reference_metrics={"roc_auc": 0.93})
     >>> print(MetricDrop("roc_auc", max_drop=0.05).evaluate(obs))
     roc_auc_drop: roc_auc dropped 0.0700 (0.9300 → 0.8600) > 0.0500
+    >>> obs = Observation(metrics={"rmse": 3.0}, reference_metrics={"rmse": 2.6})
+    >>> print(MetricDrop("rmse", max_drop=0.2, higher_is_better=False).evaluate(obs))
+    rmse_drop: rmse worsened 0.4000 (2.6000 → 3.0000) > 0.2000
     """
 
     metric: str
     max_drop: float = attrs.field(kw_only=True)
     relative: bool = attrs.field(default=False, kw_only=True)
+    higher_is_better: bool = attrs.field(default=True, kw_only=True)
     name: str = attrs.field(default="", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -254,6 +314,8 @@ class MetricDrop:
         self.max_drop = _number(
             "MetricDrop", "max_drop", self.max_drop, low=0.0, high=math.inf, rule="a float >= 0"
         )
+        self.relative = _flag("MetricDrop", "relative", self.relative)
+        self.higher_is_better = _flag("MetricDrop", "higher_is_better", self.higher_is_better)
         if not self.name:
             self.name = f"{self.metric}_drop"
 
@@ -267,7 +329,7 @@ class MetricDrop:
             )
         current = observation.metrics[self.metric]
         reference = observation.reference_metrics[self.metric]
-        drop = reference - current
+        drop = reference - current if self.higher_is_better else current - reference
         if self.relative:
             if reference == 0:
                 return _missing(self.name, f"non-zero reference {self.metric!r}", self.max_drop)
@@ -275,12 +337,13 @@ class MetricDrop:
         fired = drop > self.max_drop
         sign = ">" if fired else "≤"
         unit = " (relative)" if self.relative else ""
+        verb = "dropped" if self.higher_is_better else "worsened"
         return _result(
             self.name,
             fired,
             drop,
             self.max_drop,
-            f"{self.metric} dropped {drop:.4f}{unit} ({reference:.4f} → {current:.4f}) "
+            f"{self.metric} {verb} {drop:.4f}{unit} ({reference:.4f} → {current:.4f}) "
             f"{sign} {self.max_drop:.4f}",
         )
 
