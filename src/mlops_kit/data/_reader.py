@@ -64,7 +64,7 @@ def read_frame(
         parts = [_codecs.decode_one(codec, get(chunks[i])) for i in run]
         assembly.add(run.start, parts)
 
-    groups = runs([int(chunk.get("bytes", 0)) for chunk in chunks], RUN_BYTES)
+    groups = runs([int(chunk["bytes"]) for chunk in chunks], RUN_BYTES)
     if len(groups) == 1:
         read(groups[0])
     else:
