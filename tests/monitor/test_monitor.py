@@ -403,3 +403,13 @@ def test_features_are_kept_per_window() -> None:
     with pytest.raises(ValidationError, match="one row per id"):
         monitor.log_predictions(["d"], [0.5], features=[1.0])  # type: ignore[arg-type]
     assert PerformanceMonitor().features().empty
+
+
+def test_a_monitor_is_equal_only_to_itself() -> None:
+    # its state (every logged prediction) is not part of a value comparison: identity it is
+    first = PerformanceMonitor(metric="accuracy", window=3)
+    first.log_predictions(["a", "b"], [0.9, 0.1])
+    second = PerformanceMonitor(metric="accuracy", window=3)
+    assert first == first
+    assert first != second
+    assert len({first, second}) == 2

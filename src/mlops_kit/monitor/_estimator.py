@@ -21,6 +21,12 @@ from mlops_kit.monitor._metrics import (
     check_scores,
     normal_quantile,
 )
+from mlops_kit.monitor._persist import (
+    estimator_from_dict,
+    estimator_to_dict,
+    load_estimator,
+    save_estimator,
+)
 
 __all__ = ["Estimate", "PerformanceEstimator"]
 
@@ -153,6 +159,7 @@ class PerformanceEstimator:
 
     calibrator_: Any = attrs.field(init=False, repr=False, eq=False)
     n_reference_: int = attrs.field(init=False, repr=False, eq=False)
+    _revisions: dict[str, int] = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         owner = type(self).__name__
@@ -309,6 +316,65 @@ class PerformanceEstimator:
         alpha = (1.0 - self.confidence) / 2.0
         low, high = np.quantile(values, [alpha, 1.0 - alpha])
         return float(low), float(high)
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters and the fitted calibration (its knots) as JSON-compatible data.
+
+        Raises
+        ------
+        ValidationError
+            When ``random_state`` is a numpy ``Generator``, whose state is not kept.
+
+        Examples
+        --------
+        >>> est = PerformanceEstimator().fit([0.1, 0.4, 0.6, 0.9], [0, 0, 1, 1])
+        >>> est.to_dict()["fitted"]["x"]
+        [0.1, 0.4, 0.6, 0.9]
+        """
+        return estimator_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PerformanceEstimator:
+        """Rebuild an estimator from :meth:`to_dict`'s output; it estimates exactly the same.
+
+        Examples
+        --------
+        >>> est = PerformanceEstimator().fit([0.1, 0.4, 0.6, 0.9], [0, 0, 1, 1])
+        >>> PerformanceEstimator.from_dict(est.to_dict()).calibrate([0.5]).tolist()
+        [0.5]
+        """
+        return estimator_from_dict(cls, data)
+
+    def save(self, store: Any, name: str, *, overwrite: bool = False) -> int:
+        """Save the estimator under ``name`` (``monitor.estimators``); returns the revision.
+
+        Like :meth:`PerformanceMonitor.save`: a save over a record someone else saved since
+        this estimator was loaded or saved is a ``ConflictError``, unless ``overwrite=True``.
+
+        Examples
+        --------
+        >>> from mlops_kit.storage import open_store
+        >>> store = open_store("memory://")
+        >>> PerformanceEstimator().fit([0.1, 0.4, 0.6, 0.9], [0, 0, 1, 1]).save(store, "fraud")
+        1
+        """
+        return save_estimator(self, store, name, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, store: Any, name: str) -> PerformanceEstimator:
+        """The estimator saved under ``name`` with :meth:`save`.
+
+        Examples
+        --------
+        >>> from mlops_kit.storage import open_store
+        >>> store = open_store("memory://")
+        >>> _ = PerformanceEstimator().fit([0.1, 0.4, 0.6, 0.9], [0, 0, 1, 1]).save(store, "fraud")
+        >>> PerformanceEstimator.load(store, "fraud").estimate([0.9, 0.1]).value
+        1.0
+        """
+        return load_estimator(cls, store, name)
 
     def __str__(self) -> str:
         state = f"fitted on {self.n_reference_}" if hasattr(self, "calibrator_") else "not fitted"

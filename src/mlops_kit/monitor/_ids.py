@@ -40,6 +40,19 @@ class IdIndex:
     def values(self) -> list[Any]:
         return [value for _, level in self._levels for value in level.tolist()]
 
+    def levels(self) -> list[pd.Index]:
+        """The stacked indexes, bottom first (what :meth:`from_levels` rebuilds from)."""
+        return [level for _, level in self._levels]
+
+    @classmethod
+    def from_levels(cls, levels: list[pd.Index]) -> IdIndex:
+        """The index whose stack is ``levels``, as :meth:`levels` returned them."""
+        index = cls()
+        for level in levels:
+            index._levels.append((index.size, level))
+            index.size += len(level)
+        return index
+
     def add(self, ids: pd.Index) -> None:
         self._levels.append((self.size, ids))
         self.size += len(ids)

@@ -33,12 +33,13 @@ from mlops_kit.monitor._metrics import (
     to_utc,
     utc_now,
 )
+from mlops_kit.monitor._persist import load_monitor, save_monitor
 from mlops_kit.monitor._records import LabelSummary, WindowMetric
 
 __all__ = ["PerformanceMonitor"]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, eq=False)  # stateful: equal only to itself
 class PerformanceMonitor:
     """Realized performance of a binary classifier in production, with labels arriving late.
 
@@ -93,9 +94,13 @@ class PerformanceMonitor:
     alert_threshold_: float = attrs.field(init=False, repr=False, eq=False)
     reference_values_: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
     _ids: IdIndex = attrs.field(init=False, repr=False, eq=False, factory=lambda: IdIndex())
-    _scores: list[npt.NDArray[np.float64]] = attrs.field(init=False, repr=False, factory=list)
-    _preds: list[npt.NDArray[np.int8]] = attrs.field(init=False, repr=False, factory=list)
-    _times: list[npt.NDArray[np.int64]] = attrs.field(init=False, repr=False, factory=list)
+    _scores: list[npt.NDArray[np.float64]] = attrs.field(
+        init=False, repr=False, eq=False, factory=list
+    )
+    _preds: list[npt.NDArray[np.int8]] = attrs.field(init=False, repr=False, eq=False, factory=list)
+    _times: list[npt.NDArray[np.int64]] = attrs.field(
+        init=False, repr=False, eq=False, factory=list
+    )
     _features: list[pd.DataFrame] = attrs.field(init=False, repr=False, eq=False, factory=list)
     _labels: npt.NDArray[np.float64] = attrs.field(
         init=False, repr=False, eq=False, factory=lambda: np.empty(0)
@@ -105,6 +110,7 @@ class PerformanceMonitor:
     )
     _n_unknown_labels: int = attrs.field(init=False, repr=False, default=0)
     _period: int | pd.Timedelta = attrs.field(init=False, repr=False, eq=False)
+    _revisions: dict[str, int] = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         owner = type(self).__name__
@@ -497,6 +503,49 @@ class PerformanceMonitor:
         []
         """
         return [w for w in self.realized() if w.alert]
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self, store: Any, name: str, *, overwrite: bool = False) -> int:
+        """Save a snapshot of the whole monitor under ``name``; returns the record's revision.
+
+        The snapshot holds the parameters, the fitted threshold, the attached estimator, every
+        logged prediction with its label so far, the unknown-label count and the features; the
+        clock is not saved. It replaces the snapshot this monitor was loaded from or last saved
+        as; if another process saved over it meanwhile (or, for a name this monitor never used,
+        if one exists already) a ``ConflictError`` says so, unless ``overwrite=True``.
+
+        Examples
+        --------
+        >>> from mlops_kit.storage import open_store
+        >>> store = open_store("memory://")
+        >>> monitor = PerformanceMonitor(window=100)
+        >>> monitor.save(store, "fraud"), monitor.save(store, "fraud")
+        (1, 2)
+        >>> PerformanceMonitor(window=100).save(store, "fraud")
+        Traceback (most recent call last):
+        ...
+        mlops_kit.exceptions.ConflictError: Not saved: a PerformanceMonitor is already saved ...
+        """
+        return save_monitor(self, store, name, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, store: Any, name: str, *, clock: Clock | None = None) -> PerformanceMonitor:
+        """The monitor saved under ``name``, as it was when saved; ``clock`` replaces its clock.
+
+        Examples
+        --------
+        >>> from mlops_kit.storage import open_store
+        >>> store = open_store("memory://")
+        >>> m = PerformanceMonitor(metric="accuracy", window=2)
+        >>> m.log_predictions(["a", "b"], [0.9, 0.2])
+        >>> _ = m.save(store, "fraud")
+        >>> restored = PerformanceMonitor.load(store, "fraud")
+        >>> _ = restored.log_labels(["a", "b"], [1, 1])
+        >>> restored.realized()[0].value
+        0.5
+        """
+        return load_monitor(cls, store, name, clock=clock)
 
     def __str__(self) -> str:
         return (
