@@ -7,13 +7,16 @@ same number of rows for the estimator.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from mlops_kit.monitor import PerformanceEstimator, PerformanceMonitor
+from mlops_kit.storage import open_store
 
 N = 1_000_000
 BATCH = 10_000
@@ -69,6 +72,19 @@ def main() -> None:
     print(f"  realized / baseline: {t_realized / t_base:.2f}x the time")
     # the baseline joins the labels too, which the monitor does in log_labels
     print(f"  (log_labels + realized) / baseline: {(t_label + t_realized) / t_base:.2f}x the time")
+
+    # a snapshot to a local folder store, against writing the same arrays with numpy
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "store")
+        t_save, _ = timed(lambda: monitor.save(store, "bench", overwrite=True))
+        t_load, loaded = timed(lambda: PerformanceMonitor.load(store, "bench"))
+        assert [w.to_dict() for w in loaded.realized()] == [w.to_dict() for w in windows]
+        raw = Path(folder) / "raw.npz"
+        state = {"ids": ids, "scores": scores, "labels": labels.astype(np.float64)}
+        t_np_save, _ = timed(lambda: np.savez(raw, **state))
+        t_np_load, _ = timed(lambda: dict(np.load(raw, allow_pickle=False)))
+    print(f"  save (snapshot)   {t_save:7.3f} s  (numpy.savez of the arrays {t_np_save:.3f} s)")
+    print(f"  load (snapshot)   {t_load:7.3f} s  (numpy.load of the same {t_np_load:.3f} s)")
 
     n = 100_000
     est_auc = PerformanceEstimator(metric="roc_auc", n_resamples=200).fit(scores[:n], labels[:n])
