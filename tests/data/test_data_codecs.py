@@ -18,7 +18,7 @@ from pandas.testing import assert_frame_equal
 from mlops_kit.data import DataRepository, DataVersion, _codecs, _layout, _reader, fingerprint
 from mlops_kit.data import _fingerprint as fp_module
 from mlops_kit.data._lookup import MANIFESTS
-from mlops_kit.exceptions import IntegrityError, ValidationError
+from mlops_kit.exceptions import IntegrityError, NotFoundError, ValidationError
 from mlops_kit.storage import open_store
 
 CODECS = ["parquet", "npz", "npz-without-pyarrow"]
@@ -320,3 +320,43 @@ def test_loaded_columns_are_writable_and_pickle(repo: DataRepository) -> None:
     loaded.loc[0, "f64"] = 42.0
     assert loaded.loc[0, "f64"] == 42.0
     assert_frame_equal(pickle.loads(pickle.dumps(loaded)), loaded)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ["f64"],
+        ["string", "i8", "cat"],  # out of order
+        ["object_mixed_missing", "Int64", "dt_paris", "object_empty", "boolean"],
+        [],
+    ],
+    ids=["one", "reordered", "flags-masks-tz", "none"],
+)
+def test_loading_some_columns_is_the_same_as_selecting_them(
+    repo: DataRepository, columns: list[str]
+) -> None:
+    frame = every_dtype().set_index(["u8", "str"])  # the index comes along
+    version = repo.commit("some", frame)
+    assert_frame_equal(repo.load(version, columns=columns), frame[columns], check_exact=True)
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_random_column_selections(data: st.DataObject) -> None:
+    frame = every_dtype(120)
+    names = list(frame.columns)
+    chosen = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
+    for codec in ("parquet", "npz"):
+        repo = DataRepository(open_store("memory://"), codec=codec, chunk_size=4096)
+        version = repo.commit("random", frame)
+        assert_frame_equal(repo.load(version, columns=chosen), frame[chosen], check_exact=True)
+
+
+def test_bad_column_selections_are_refused(repo: DataRepository) -> None:
+    version = repo.commit("bad", pd.DataFrame({"amount": [1.0], "country": ["fr"]}))
+    with pytest.raises(NotFoundError, match=r"No column 'amout'.*Did you mean 'amount'"):
+        repo.load(version, columns=["amout"])
+    with pytest.raises(ValidationError, match="names 'amount' twice"):
+        repo.load(version, columns=["amount", "amount"])
+    with pytest.raises(ValidationError, match="must be a list of column names"):
+        repo.load(version, columns="amount")

@@ -87,12 +87,21 @@ def encode_chunks(codec: str, physical: Physical, bounds: Bounds) -> list[bytes]
     return _map(encoder(codec, physical), list(bounds))
 
 
-def decode_one(codec: str, blob: bytes) -> Any:
-    """Decode one chunk into a codec-specific part, for :class:`Assembly`."""
+def decode_one(codec: str, blob: Any, keep: Callable[[str], bool] | None = None) -> Any:
+    """Decode one chunk into a codec-specific part, for :class:`Assembly`.
+
+    With ``keep``, only the physical columns whose name it accepts are decoded.
+    """
     if codec == "parquet":
-        return _read_parquet(blob)
+        return _read_parquet(blob, keep)
     if codec == "npz":
-        return _read_npz(blob)
+        arrays, text = _read_npz(blob)
+        if keep is None:
+            return arrays, text
+        return (
+            {name: array for name, array in arrays.items() if keep(name)},
+            {name: kind for name, kind in text.items() if keep(name)},
+        )
     raise ValidationError(f"Unknown codec {codec!r}; known codecs: {', '.join(CODECS)}.")
 
 
@@ -240,12 +249,14 @@ def _parquet_encoder(physical: Physical) -> Callable[[tuple[int, int]], bytes]:
     return encode
 
 
-def _read_parquet(blob: bytes) -> Any:
+def _read_parquet(blob: Any, keep: Callable[[str], bool] | None) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(pa.BufferReader(blob)).read(use_threads=False)
+        parquet = pq.ParquetFile(pa.BufferReader(blob))
+        names = None if keep is None else [n for n in parquet.schema_arrow.names if keep(n)]
+        return parquet.read(columns=names, use_threads=False)
     except (pa.ArrowException, OSError) as error:
         raise IntegrityError(f"A stored chunk is not a valid Parquet file: {error}") from error
 

@@ -9,7 +9,8 @@ same dtypes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+import difflib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -18,9 +19,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from mlops_kit.data._fingerprint import _MASKED, _is_default_index, dtype_name, text_parts
-from mlops_kit.exceptions import ValidationError
+from mlops_kit.exceptions import NotFoundError, ValidationError
 
-__all__ = ["Layout", "Text", "from_physical", "to_physical"]
+__all__ = ["Layout", "Selection", "Text", "from_physical", "select", "to_physical"]
 
 _NUMPY_KINDS = "biufmM"
 
@@ -190,6 +191,68 @@ def from_physical(
             levels[0] = cls(levels[0], freq=layout.index[0]["freq"])
         frame.index = levels[0] if len(levels) == 1 else pd.MultiIndex.from_arrays(levels)
     return frame
+
+
+@attrs.frozen
+class Selection:
+    """Some columns of a stored frame: their layout, and where their physical columns are.
+
+    ``layout`` numbers the chosen columns from 0 in the order asked; :meth:`keeps` says which
+    stored physical columns to read (the chosen columns' and the index's), and :meth:`rename`
+    gives a stored physical name its name in ``layout``.
+    """
+
+    layout: Layout
+    renames: dict[str, str]
+
+    def keeps(self, physical_name: str) -> bool:
+        """Whether the stored physical column ``physical_name`` is needed."""
+        stem = physical_name.partition(".")[0]
+        return stem in self.renames or stem.startswith("i")
+
+    def rename(self, physical_name: str) -> str:
+        """The name in ``layout`` of the stored physical column ``physical_name``."""
+        stem, dot, rest = physical_name.partition(".")
+        return self.renames.get(stem, stem) + dot + rest
+
+
+def select(layout: Layout, names: Sequence[Hashable]) -> Selection:
+    """The :class:`Selection` of the columns ``names`` (unique, stored), in that order.
+
+    Examples
+    --------
+    >>> layout = Layout(index=None, labels={"kind": "object"},
+    ...                 columns=[{"name": "a", "kind": "numpy", "dtype": "<f8"},
+    ...                          {"name": "b", "kind": "numpy", "dtype": "<i8"}])
+    >>> chosen = select(layout, ["b"])
+    >>> [c["name"] for c in chosen.layout.columns], chosen.rename("c1.mask"), chosen.keeps("c0")
+    (['b'], 'c0.mask', False)
+    """
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise ValidationError(
+            f"The 'columns' parameter must be a list of column names. Got {names!r} instead."
+        )
+    positions = {descriptor["name"]: k for k, descriptor in enumerate(layout.columns)}
+    repeated = sorted({repr(n) for n in names if list(names).count(n) > 1})
+    if repeated:
+        raise ValidationError(f"The 'columns' parameter names {', '.join(repeated)} twice.")
+    for name in names:
+        if name not in positions:
+            known = [str(n) for n in positions]
+            close = difflib.get_close_matches(str(name), known, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise NotFoundError(
+                f"No column {name!r} in this version.{hint} It has {len(known)} columns: "
+                f"{', '.join(map(repr, known[:20]))}{', ...' if len(known) > 20 else ''}."
+            )
+    chosen = [positions[name] for name in names]
+    # committed column names are unique strings, so the labels' dtype carries over as it is
+    return Selection(
+        layout=Layout(
+            index=layout.index, columns=[layout.columns[k] for k in chosen], labels=layout.labels
+        ),
+        renames={f"c{old}": f"c{new}" for new, old in enumerate(chosen)},
+    )
 
 
 def dtype_of(descriptor: Mapping[str, Any]) -> Any:

@@ -11,7 +11,7 @@ which reuses its memory where fresh allocations would cost a page fault per 4 Ki
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -51,17 +51,25 @@ def read_frame(
     manifest: Mapping[str, Any],
     chunks: Sequence[Mapping[str, Any]],
     get_categories: _layout.GetCategories,
+    columns: Sequence[Hashable] | None = None,
 ) -> pd.DataFrame:
-    """The rows of ``chunks`` (entries of ``manifest["chunks"]``, in this order) as a frame."""
+    """The rows of ``chunks`` (entries of ``manifest["chunks"]``, in this order) as a frame.
+
+    With ``columns``, only those columns (and the index) are decoded, in that order; every
+    blob is still read whole, and verified.
+    """
     codec = manifest["codec"]
     if codec not in _codecs.CODECS:
         raise ValidationError(f"Unknown codec {codec!r} in a manifest; upgrade mlops_kit.")
+    layout = _layout.Layout.from_dict(manifest["layout"])
+    selection = None if columns is None else _layout.select(layout, columns)
+    keep = None if selection is None else selection.keeps
     assembly = _codecs.Assembly(codec, [int(chunk["rows"]) for chunk in chunks])
 
     get = _arrow_reader(blobs) if codec == "parquet" else _bytes_reader(blobs)
 
     def read(run: range) -> None:
-        parts = [_codecs.decode_one(codec, get(chunks[i])) for i in run]
+        parts = [_codecs.decode_one(codec, get(chunks[i]), keep) for i in run]
         assembly.add(run.start, parts)
 
     groups = runs([int(chunk["bytes"]) for chunk in chunks], RUN_BYTES)
@@ -70,8 +78,11 @@ def read_frame(
     else:
         with ThreadPoolExecutor(_codecs._workers()) as pool:
             list(pool.map(read, groups))
-    layout = _layout.Layout.from_dict(manifest["layout"])
-    return _layout.from_physical(layout, assembly.result(), assembly.starts[-1], get_categories)
+    physical = assembly.result()
+    if selection is not None:
+        layout = selection.layout
+        physical = {selection.rename(name): values for name, values in physical.items()}
+    return _layout.from_physical(layout, physical, assembly.starts[-1], get_categories)
 
 
 def _bytes_reader(blobs: BlobStore) -> Callable[[Mapping[str, Any]], Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -330,29 +330,47 @@ class DataRepository(Lookups):
             raise NotFoundError(f"No stored content for data version {version_id!r}.")
         return document.value
 
-    def load(self, version_or_name: DataVersion | str, ref: str = "latest") -> pd.DataFrame:
+    def load(
+        self,
+        version_or_name: DataVersion | str,
+        ref: str = "latest",
+        *,
+        columns: Sequence[Hashable] | None = None,
+    ) -> pd.DataFrame:
         """The frame of a version, equal to the committed one (dtypes and index included).
+
+        With ``columns``, only those columns are decoded, in that order, as ``df[columns]``
+        (every chunk is still read and verified whole). An unknown column raises
+        :class:`~mlops_kit.exceptions.NotFoundError` naming close matches.
 
         Examples
         --------
         >>> import pandas as pd
         >>> from mlops_kit.storage import open_store
         >>> repo = DataRepository(open_store("memory://"))
-        >>> df = pd.DataFrame({"a": [1, 2]}, index=["x", "y"])
+        >>> df = pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]}, index=["x", "y"])
         >>> v = repo.commit("d", df)
         >>> repo.load(v).equals(df) and repo.load("d", "latest").equals(df)
+        True
+        >>> repo.load(v, columns=["b"]).equals(df[["b"]])
         True
         """
         version = self._resolve(version_or_name, ref)
         manifest = self.manifest(version)
-        return self.read_chunks(manifest, range(len(manifest["chunks"])))
+        return self.read_chunks(manifest, range(len(manifest["chunks"])), columns=columns)
 
-    def read_chunks(self, manifest: Mapping[str, Any], indices: Iterable[int]) -> pd.DataFrame:
+    def read_chunks(
+        self,
+        manifest: Mapping[str, Any],
+        indices: Iterable[int],
+        *,
+        columns: Sequence[Hashable] | None = None,
+    ) -> pd.DataFrame:
         """Decode the chosen chunks of a manifest into one frame (in chunk order)."""
         chunks = [manifest["chunks"][i] for i in indices]
         if not chunks:
-            return self.read_chunks(manifest, [0]).iloc[:0]
-        return read_frame(self.store.blobs, manifest, chunks, self._get_categories)
+            return self.read_chunks(manifest, [0], columns=columns).iloc[:0]
+        return read_frame(self.store.blobs, manifest, chunks, self._get_categories, columns)
 
     # --------------------------------------------------------------------------- diff
 
