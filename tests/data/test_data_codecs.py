@@ -261,18 +261,43 @@ def _tampered(repo: DataRepository, version: DataVersion, edit: Edit) -> None:
 
 
 @pytest.mark.parametrize("run_bytes", [1, 1 << 30], ids=["chunk-by-chunk", "one-run"])
+@pytest.mark.parametrize(
+    ("frame", "columns"),
+    [
+        (every_dtype(), None),
+        (every_dtype()[["str", "object_str"]], None),  # text only: no fixed-width column
+        (every_dtype(), []),  # no column decoded at all
+    ],
+    ids=["every-dtype", "text-only", "no-columns"],
+)
+@pytest.mark.parametrize("lie", ["grow", "move"])
 def test_a_manifest_whose_row_counts_lie_is_refused(
-    repo: DataRepository, run_bytes: int, monkeypatch: pytest.MonkeyPatch
+    repo: DataRepository,
+    run_bytes: int,
+    frame: pd.DataFrame,
+    columns: list[str] | None,
+    lie: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_reader, "RUN_BYTES", run_bytes)
-    version = repo.commit("lying", every_dtype())
+    version = repo.commit("lying", frame)
 
-    def grow(manifest: dict[str, Any]) -> None:
+    def tamper(manifest: dict[str, Any]) -> None:
         manifest["chunks"][1]["rows"] += 1
-        manifest["n_rows"] += 1
+        if lie == "grow":
+            manifest["n_rows"] += 1
+        else:  # rows moved between two chunks of one run: the total still adds up
+            manifest["chunks"][2]["rows"] -= 1
 
-    _tampered(repo, version, grow)
-    with pytest.raises(IntegrityError, match="the manifest and the other chunks say"):
+    _tampered(repo, version, tamper)
+    with pytest.raises(IntegrityError, match=r"Stored chunk 1 \(.*\) holds \d+ rows"):
+        repo.load(version, columns=columns)
+
+
+def test_a_manifest_whose_total_lies_is_refused(repo: DataRepository) -> None:
+    version = repo.commit("total", every_dtype())
+    _tampered(repo, version, lambda manifest: manifest.update(n_rows=manifest["n_rows"] + 1))
+    with pytest.raises(IntegrityError, match="its chunks add up to 300"):
         repo.load(version)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -10,6 +11,7 @@ import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -442,3 +444,35 @@ def test_naive_created_at_is_refused() -> None:
             schema=Schema(columns=()),
             created_at=datetime(2026, 1, 1),
         )
+
+
+class CheckingReader(io.BufferedReader):
+    """A plug-in's reader that verifies in its own readinto (its raw stream does not)."""
+
+    def __init__(self, data: bytes, digest: str) -> None:
+        super().__init__(io.BytesIO(data))
+        self._hash = hashlib.sha256()
+        self._digest = digest
+
+    def readinto(self, buffer: Any) -> int:
+        n = super().readinto(buffer)
+        if n:
+            self._hash.update(memoryview(buffer)[:n])
+        elif self._hash.hexdigest() != self._digest:
+            raise IntegrityError(f"blob {self._digest} is corrupted")
+        return n
+
+
+def test_a_plug_in_reader_that_verifies_itself_is_not_bypassed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = open_store("memory://")
+    repo = DataRepository(store)
+    v = repo.commit("checked", pd.DataFrame({"x": np.arange(1000.0)}))
+    (chunk,) = repo.manifest(v)["chunks"]
+    damaged = bytearray(store.blobs.get(chunk["digest"]))
+    at = damaged.find(np.float64(500.0).tobytes())
+    damaged[at : at + 8] = np.float64(-1e9).tobytes()
+    monkeypatch.setattr(store.blobs, "open", lambda digest: CheckingReader(bytes(damaged), digest))
+    with pytest.raises(IntegrityError, match="is corrupted"):
+        repo.load(v)

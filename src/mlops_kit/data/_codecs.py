@@ -12,7 +12,7 @@ import json
 import os
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -87,21 +87,24 @@ def encode_chunks(codec: str, physical: Physical, bounds: Bounds) -> list[bytes]
     return _map(encoder(codec, physical), list(bounds))
 
 
-def decode_one(codec: str, blob: Any, keep: Callable[[str], bool] | None = None) -> Any:
-    """Decode one chunk into a codec-specific part, for :class:`Assembly`.
+def decode_one(codec: str, blob: Any, keep: Callable[[str], bool] | None = None) -> tuple[Any, int]:
+    """Decode one chunk: a codec-specific part, for :class:`Assembly`, and its row count.
 
-    With ``keep``, only the physical columns whose name it accepts are decoded.
+    With ``keep``, only the physical columns whose name it accepts are decoded; the row count
+    is the chunk's own, whichever columns are kept.
     """
     if codec == "parquet":
         return _read_parquet(blob, keep)
     if codec == "npz":
         arrays, text = _read_npz(blob)
+        rows = _npz_rows(arrays)
         if keep is None:
-            return arrays, text
-        return (
+            return (arrays, text), rows
+        kept = (
             {name: array for name, array in arrays.items() if keep(name)},
             {name: kind for name, kind in text.items() if keep(name)},
         )
+        return kept, rows
     raise ValidationError(f"Unknown codec {codec!r}; known codecs: {', '.join(CODECS)}.")
 
 
@@ -184,17 +187,15 @@ def decode_chunks(codec: str, blobs: Sequence[bytes]) -> dict[str, Any]:
     """Decode and concatenate chunks (in this thread: meant for a few small blobs)."""
     if codec not in CODECS:
         raise ValidationError(f"Unknown codec {codec!r}; known codecs: {', '.join(CODECS)}.")
-    parts = [decode_one(codec, blob) for blob in blobs]
-    assembly = Assembly(codec, [_part_rows(codec, part) for part in parts])
-    if parts:
-        assembly.add(0, parts)
+    decoded = [decode_one(codec, blob) for blob in blobs]
+    assembly = Assembly(codec, [rows for _, rows in decoded])
+    if decoded:
+        assembly.add(0, [part for part, _ in decoded])
     return assembly.result()
 
 
-def _part_rows(codec: str, part: Any) -> int:
-    if codec == "parquet":
-        return int(part.num_rows)
-    arrays = part[0]
+def _npz_rows(arrays: Mapping[str, npt.NDArray[Any]]) -> int:
+    """Rows of an npz chunk: the length of any array but a text column's bytes."""
     first = next((name for name in arrays if not name.endswith(".bytes")), None)
     return 0 if first is None else len(arrays[first])
 
@@ -249,14 +250,14 @@ def _parquet_encoder(physical: Physical) -> Callable[[tuple[int, int]], bytes]:
     return encode
 
 
-def _read_parquet(blob: Any, keep: Callable[[str], bool] | None) -> Any:
+def _read_parquet(blob: Any, keep: Callable[[str], bool] | None) -> tuple[Any, int]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(pa.BufferReader(blob))
         names = None if keep is None else [n for n in parquet.schema_arrow.names if keep(n)]
-        return parquet.read(columns=names, use_threads=False)
+        return parquet.read(columns=names, use_threads=False), parquet.metadata.num_rows
     except (pa.ArrowException, OSError) as error:
         raise IntegrityError(f"A stored chunk is not a valid Parquet file: {error}") from error
 

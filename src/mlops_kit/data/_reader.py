@@ -11,6 +11,7 @@ which reuses its memory where fresh allocations would cost a page fault per 4 Ki
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -69,7 +70,15 @@ def read_frame(
     get = _arrow_reader(blobs) if codec == "parquet" else _bytes_reader(blobs)
 
     def read(run: range) -> None:
-        parts = [_codecs.decode_one(codec, get(chunks[i]), keep) for i in run]
+        parts = []
+        for index in run:
+            part, rows = _codecs.decode_one(codec, get(chunks[index]), keep)
+            if rows != int(chunks[index]["rows"]):
+                raise IntegrityError(
+                    f"Stored chunk {index} ({chunks[index]['digest']}) holds {rows} rows; its "
+                    f"manifest says {chunks[index]['rows']}: the manifest is damaged."
+                )
+            parts.append(part)
         assembly.add(run.start, parts)
 
     groups = runs([int(chunk["bytes"]) for chunk in chunks], RUN_BYTES)
@@ -129,8 +138,9 @@ def read_until_end(blobs: BlobStore, digest: str, view: memoryview) -> int:
     """
     filled = 0
     with blobs.open(digest) as stream, view.cast("B") as target:
-        # past a buffered reader's buffer, straight into ours (no copy through its buffer)
-        reader = getattr(stream, "raw", stream)
+        # Past a plain buffered reader's buffer, straight into ours (no copy through it); a
+        # subclass, or any other reader, may verify in its own methods: read through those.
+        reader = stream.raw if type(stream) is io.BufferedReader else stream
         readinto = getattr(reader, "readinto", None)
         while filled < len(target):
             if readinto is not None:

@@ -28,7 +28,7 @@ from mlops_kit.data._profile import Profile, profile_frame
 from mlops_kit.data._reader import read_frame
 from mlops_kit.data._schema import ColumnSchema, Schema
 from mlops_kit.data._version import DataVersion, LogEntry
-from mlops_kit.exceptions import ConflictError, NotFoundError, ValidationError
+from mlops_kit.exceptions import ConflictError, IntegrityError, NotFoundError, ValidationError
 from mlops_kit.storage import Store
 from mlops_kit.storage._validation import validate_name
 
@@ -357,6 +357,12 @@ class DataRepository(Lookups):
         """
         version = self._resolve(version_or_name, ref)
         manifest = self.manifest(version)
+        counted = sum(int(chunk["rows"]) for chunk in manifest["chunks"])
+        if counted != manifest["n_rows"]:
+            raise IntegrityError(
+                f"The manifest of data version {version.id} says {manifest['n_rows']} rows but "
+                f"its chunks add up to {counted}: it is damaged."
+            )
         return self.read_chunks(manifest, range(len(manifest["chunks"])), columns=columns)
 
     def read_chunks(
