@@ -351,3 +351,71 @@ def test_gc_keeps_the_artifact_of_a_deletion_that_an_alias_will_undo() -> None:
     assert registry.gc().digests == ()
     registry.remove_alias("m", "champion")
     assert registry.gc().digests == (doc.value["digest"],)
+
+
+def test_gc_keeps_the_artifact_while_a_deletion_may_still_be_undone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # set_alias checked 2 alive; delete_version marks 2; gc runs; the alias lands on 2;
+    # delete_version's second look sees it and undoes the mark: the artifact must still be there
+    registry, other = _two_versions()
+    digest = registry.get("m/2").digest
+    real_current = other._aliases.current
+    looks: list[str] = []
+
+    def gc_then_alias_before_the_second_look(name: str) -> dict[str, int]:
+        looks.append(name)
+        if len(looks) == 2:  # the mark is written, the second look is next
+            assert registry.gc(dry_run=False).digests == ()  # pending: nothing collected
+            registry._aliases.move(
+                "m", "champion", decide_set(2), reason=None, actor=None, retry=True
+            )
+        return real_current(name)
+
+    monkeypatch.setattr(other._aliases, "current", gc_then_alias_before_the_second_look)
+    with pytest.raises(ValidationError, match="champion"):
+        other.delete_version("m", 2)
+    monkeypatch.undo()
+    assert registry.aliases("m") == {"champion": 2}
+    assert registry.get("m/2").deleted_at is None
+    assert registry.store.blobs.exists(digest)
+    assert registry.load("m@champion") == {"w": 2}
+
+
+def _interrupted_deletion(registry: ModelRegistry, version: int) -> None:
+    """Leave the record as a process killed between the mark and the final write does."""
+    key, doc = next(
+        (k, d)
+        for k, d in registry.store.metadata.scan(VERSIONS, "m/")
+        if d.value["version"] == version
+    )
+    marked = {
+        **doc.value,
+        "deleted_at": doc.value["created_at"],
+        "delete_reason": "killed",
+        "deletion_pending": True,
+    }
+    registry.store.metadata.put(VERSIONS, key, marked, expected_revision=doc.revision)
+
+
+def test_an_interrupted_deletion_is_finished_by_deleting_again() -> None:
+    registry, _ = _two_versions()
+    digest = registry.get("m/1").digest
+    _interrupted_deletion(registry, 1)
+    assert [mv.version for mv in registry.versions("m")] == [2]  # it reads as deleted
+    assert registry.gc().digests == ()  # but its artifact is kept while pending
+    deleted = registry.delete_version("m", 1)
+    assert deleted.delete_reason == "killed"
+    assert registry.gc().digests == (digest,)
+    with pytest.raises(NotFoundError, match="was deleted"):
+        registry.delete_version("m", 1)
+
+
+def test_an_interrupted_deletion_under_an_alias_is_undone_by_deleting_again() -> None:
+    registry, _ = _two_versions()
+    registry.set_alias("m", "champion", 1)
+    _interrupted_deletion(registry, 1)
+    with pytest.raises(ValidationError, match="champion"):
+        registry.delete_version("m", 1)
+    assert registry.get("m/1").deleted_at is None
+    assert registry.load("m@champion") == {"w": 1}

@@ -29,6 +29,10 @@ from mlops_kit.registry._search import build_filter, order_versions
 __all__ = ["CatalogMethods"]
 
 
+# a version record marked deleted whose deletion may still be undone (see delete_version)
+_PENDING = "deletion_pending"
+
+
 class CatalogMethods(RegistryBase):
     """The catalogue methods of :class:`~mlops_kit.registry.ModelRegistry`."""
 
@@ -214,26 +218,44 @@ class CatalogMethods(RegistryBase):
         check_text(reason, "reason")
         key = version_key(name, version)
         doc = self._metadata.get(VERSIONS, key)  # read once: its revision guards the update
-        if doc is None or doc.value.get("deleted_at") is not None:
+        pending = doc is not None and doc.value.get(_PENDING) is True
+        if doc is None or (doc.value.get("deleted_at") is not None and not pending):
             raise self._version_error(name, version, None if doc is None else doc.value)
         check_schema(doc.value, f"The record of {name}/{version}")
-        self._refuse_if_aliased(name, version)
-        value = {**doc.value, "deleted_at": format_time(self._now()), "delete_reason": reason}
+        # Two phases: marked deleted but pending (gc keeps the artifact), look for aliases
+        # again, then final. An alias that moved onto the version between the first look and
+        # the mark is seen by the second look (set_alias does the mirror image) and the mark is
+        # undone; a deletion interrupted before it is final is finished by calling this again.
+        live = {k: v for k, v in doc.value.items() if k != _PENDING}
+        if pending:
+            marked, revision = doc.value, doc.revision
+            live.update(deleted_at=None, delete_reason=None)
+        else:
+            self._refuse_if_aliased(name, version)
+            stamp = format_time(self._now())
+            marked = {**live, "deleted_at": stamp, "delete_reason": reason, _PENDING: True}
+            revision = self._put_during_delete(name, version, marked, doc.revision)
         try:
-            revision = self._metadata.put(VERSIONS, key, value, expected_revision=doc.revision)
+            self._refuse_if_aliased(name, version)
+        except ValidationError:
+            self._put_during_delete(name, version, live, revision)
+            raise
+        final = {k: v for k, v in marked.items() if k != _PENDING}
+        self._put_during_delete(name, version, final, revision)
+        return ModelVersion.from_dict(final)
+
+    def _put_during_delete(
+        self, name: str, version: int, value: dict[str, Any], revision: int
+    ) -> int:
+        try:
+            return self._metadata.put(
+                VERSIONS, version_key(name, version), value, expected_revision=revision
+            )
         except ConflictError:
             raise ConflictError(
                 f"{name}/{version} changed while it was being deleted (deleted concurrently?); "
                 "see registry.versions(name, include_deleted=True) and retry."
             ) from None
-        # An alias may have moved onto the version between the check and the write: look
-        # again now that the deletion is visible (set_alias does the mirror image), and undo.
-        try:
-            self._refuse_if_aliased(name, version)
-        except ValidationError:
-            self._metadata.put(VERSIONS, key, doc.value, expected_revision=revision)
-            raise
-        return ModelVersion.from_dict(value)
 
     def _refuse_if_aliased(self, name: str, version: int) -> None:
         pointing = sorted(a for a, v in self._aliases.current(name).items() if v == version)
@@ -266,8 +288,8 @@ class CatalogMethods(RegistryBase):
         dead: dict[str, int] = {}
         deleted: list[tuple[str, int, str]] = []
         for _, doc in self._metadata.scan(VERSIONS):
-            if doc.value.get("deleted_at") is None:
-                live.add(doc.value["digest"])
+            if doc.value.get("deleted_at") is None or doc.value.get(_PENDING) is True:
+                live.add(doc.value["digest"])  # a pending deletion may still be undone
             else:
                 dead[doc.value["digest"]] = doc.value["size"]
                 deleted.append((doc.value["name"], doc.value["version"], doc.value["digest"]))
