@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
+import numpy as np
 import pytest
 
 from mlops_kit.exceptions import ValidationError
@@ -466,3 +467,9 @@ def test_triggers_work_on_the_real_drift_report() -> None:
     )
     assert triggers.DriftShare(above=0.5).evaluate(observation).fired
     assert triggers.DriftDetected(columns=["amount"]).evaluate(observation).fired
+
+
+def test_numpy_bools_are_bools() -> None:
+    trigger = triggers.MetricDrop("rmse", max_drop=0.1, higher_is_better=np.bool_(False))
+    assert trigger.higher_is_better is False
+    assert triggers.MetricDrop("auc", max_drop=0.1, relative=np.True_).relative is True

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import attrs
+import numpy as np
 
 from mlops_kit.exceptions import ValidationError
 from mlops_kit.retrain._observation import Observation, TriggerResult
@@ -276,11 +277,11 @@ class EstimatedMetricAbove(MetricAbove):
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
+    if not isinstance(value, (bool, np.bool_)):
         raise ValidationError(
             f"The '{name}' parameter of {owner} must be a bool. Got {value!r} instead."
         )
-    return value
+    return bool(value)
 
 
 @attrs.define
