@@ -31,8 +31,11 @@ from mlops_kit.data import DataRepository, fingerprint
 from mlops_kit.storage import LocalBlobStore, SQLiteMetadataStore, Store
 
 
-def best(function: Callable[[], Any], repeat: int = 3) -> float:
-    """The best wall time of ``repeat`` runs (the CPU is shared, so the minimum is fairest)."""
+def best(function: Callable[[], Any], repeat: int = 5) -> float:
+    """The best wall time of ``repeat`` runs after one untimed warm-up run, for every contender
+    alike (the first run pays for cold caches and memory pools; the CPU is shared, so the
+    minimum is fairest)."""
+    function()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
