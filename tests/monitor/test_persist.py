@@ -18,7 +18,7 @@ from mlops_kit._version import __version__
 from mlops_kit.exceptions import ConflictError, IntegrityError, NotFoundError, ValidationError
 from mlops_kit.monitor import PerformanceEstimator, PerformanceMonitor
 from mlops_kit.monitor._persist import ESTIMATORS, MONITORS
-from mlops_kit.storage import open_store
+from mlops_kit.storage import InMemoryBlobStore, InMemoryMetadataStore, Store, open_store
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -211,6 +211,43 @@ def test_ids_keep_the_dtype_of_each_call(batches: list[Any]) -> None:
     _assert_same(original, restored)
 
 
+BIG = 2**53 + 1  # the first int a float64 cannot hold
+BIG_IDS = {
+    "int64-past-2**53-then-floats": [np.array([BIG, 2**62 + 3]), np.array([0.5])],
+    "int64-past-2**53-then-floats-one-a-call": [
+        np.array([BIG]), np.array([0.5]), np.array([2**62 + 3]), np.array([2.5]),
+    ],
+    "uint64-past-2**63-then-int64": [
+        np.array([2**63 + 5], dtype=np.uint64), np.array([-7]), np.array([BIG]),
+    ],
+    "uint64-only": [np.array([2**64 - 1, 2**63 + 1], dtype=np.uint64), np.array([BIG], np.uint64)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("batches", list(BIG_IDS.values()), ids=list(BIG_IDS))
+def test_big_int_ids_survive_logging_and_save_exactly(batches: list[np.ndarray]) -> None:
+    store = open_store("memory://")
+    original = PerformanceMonitor(metric="accuracy", window=2)
+    for batch in batches:
+        original.log_predictions(batch, np.full(len(batch), 0.6))
+    restored = _reload(original, store)
+    for monitor in (original, restored):
+        logged = [value for level in monitor._ids.levels() for value in level.tolist()]
+        assert logged == [value for batch in batches for value in batch.tolist()]
+        assert all(isinstance(v, int) for v in logged if not isinstance(v, float))
+    levels = original._ids.levels()
+    assert [level.dtype for level in restored._ids.levels()] == [level.dtype for level in levels]
+    for monitor in (original, restored):
+        for batch in batches:
+            summary = monitor.log_labels(batch, np.ones(len(batch), dtype=int))
+            assert summary.n_unknown == 0, summary
+        with pytest.raises(ValidationError, match="already logged"):
+            monitor.log_predictions(batches[0][:1], [0.5])
+        # a neighbour of a big id is another id
+        assert monitor.log_labels(np.array([BIG - 1]), [1]).n_unknown == 1
+    _assert_same(original, restored)
+
+
 # -------------------------------------------------------------------------------- what is stored
 
 
@@ -261,6 +298,12 @@ def test_category_features_and_mixed_id_types_are_refused_by_name() -> None:
     monitor.log_predictions(["a"], [0.5])
     with pytest.raises(ValidationError, match=r"ids cannot be saved .*one type"):
         monitor.save(store, "m")
+    monitor = PerformanceMonitor(window=2)  # in levels not merged yet, refused all the same
+    monitor.log_predictions([1, 2], [0.5, 0.5])
+    monitor.log_predictions(["a"], [0.5])
+    assert len(monitor._ids.levels()) == 2
+    with pytest.raises(ValidationError, match=r"ids cannot be saved \(int64, str\): .*one type"):
+        monitor.save(store, "m")
     assert store.metadata.get(MONITORS, "m") is None
 
 
@@ -302,6 +345,194 @@ def test_a_new_monitor_does_not_replace_a_saved_one_unless_told() -> None:
         loaded.save(store, "m")
     with pytest.raises(ValidationError, match="'overwrite' argument"):
         fresh.save(store, "m", overwrite="yes")  # type: ignore[arg-type]
+
+
+def _blobs(store: Any) -> set[str]:
+    return set(store.blobs.digests())
+
+
+def test_a_save_to_another_store_holding_the_name_at_the_same_revision_is_a_conflict() -> None:
+    prod, backup = open_store("memory://"), open_store("memory://")
+    theirs = PerformanceMonitor(window=10)
+    theirs.log_predictions(["x1", "x2"], [0.2, 0.8], timestamps=T0)
+    assert theirs.save(backup, "fraud") == 1
+    stored = backup.metadata.get(MONITORS, "fraud")
+    mine = PerformanceMonitor(window=10)
+    assert mine.save(prod, "fraud") == 1
+    with pytest.raises(ConflictError, match=r"in this store, at revision 1 too, is another snap"):
+        mine.save(backup, "fraud")
+    assert backup.metadata.get(MONITORS, "fraud") == stored
+    assert _blobs(backup) == {stored.value["digest"]}
+    assert PerformanceMonitor.load(backup, "fraud").n_predictions == 2
+    # the one it was loaded from, in either store, it replaces
+    assert PerformanceMonitor.load(backup, "fraud").save(backup, "fraud") == 2
+    assert mine.save(prod, "fraud") == 2
+    assert mine.save(backup, "fraud", overwrite=True) == 3
+    assert mine.save(backup, "fraud") == 4
+    with pytest.raises(ConflictError, match=r"at revision 4; it is now at revision 2"):
+        mine.save(prod, "fraud")  # it now knows the backup's snapshot under this name
+
+
+def test_an_estimator_saved_to_another_store_holding_the_name_is_a_conflict() -> None:
+    prod, backup = open_store("memory://"), open_store("memory://")
+    theirs = PerformanceEstimator(metric="recall")
+    assert theirs.save(backup, "e") == 1
+    mine = PerformanceEstimator(metric="brier")
+    assert mine.save(prod, "e") == 1
+    with pytest.raises(ConflictError, match="PerformanceEstimator saved under 'e' in this store"):
+        mine.save(backup, "e")
+    assert PerformanceEstimator.load(backup, "e").metric == "recall"
+    assert mine.save(prod, "e") == 2
+    assert mine.save(backup, "e", overwrite=True) == 2
+    assert PerformanceEstimator.load(backup, "e").metric == "brier"
+    record = backup.metadata.get(ESTIMATORS, "e").value
+    assert record["snapshot"] != prod.metadata.get(ESTIMATORS, "e").value["snapshot"]
+    assert "snapshot" not in mine.to_dict()
+
+
+def test_each_save_replaces_the_blob_of_the_snapshot_it_replaces() -> None:
+    store = open_store("memory://")
+    other = PerformanceMonitor(window=3)
+    other.save(store, "other")
+    (other_blob,) = _blobs(store)
+    monitor = PerformanceMonitor(window=3)
+    digests = set()
+    for i in range(6):
+        if i % 2:  # every other save has nothing new: its blob is still a new one
+            monitor.log_predictions([f"p{i}"], [0.5], timestamps=T0)
+        monitor.save(store, "m", overwrite=i == 3)
+        digest = store.metadata.get(MONITORS, "m").value["digest"]
+        digests.add(digest)
+        assert _blobs(store) == {other_blob, digest}
+    assert len(digests) == 6
+    loaded = PerformanceMonitor.load(store, "m")
+    loaded.save(store, "m")
+    assert _blobs(store) == {other_blob, store.metadata.get(MONITORS, "m").value["digest"]}
+    assert PerformanceMonitor.load(store, "m").n_predictions == 3
+    assert PerformanceMonitor.load(store, "other").n_predictions == 0
+
+
+def test_a_conflicting_save_leaves_the_stored_snapshot_and_its_blob_alone() -> None:
+    store = open_store("memory://")
+    first = PerformanceMonitor(window=2)
+    first.log_predictions([1, 2], [0.9, 0.1])
+    first.save(store, "m")
+    late = PerformanceMonitor.load(store, "m")
+    first.log_labels([1], [1])
+    first.save(store, "m")
+    stored, blobs = store.metadata.get(MONITORS, "m"), _blobs(store)
+    late.log_labels([2], [0])
+    with pytest.raises(ConflictError, match="changed since"):
+        late.save(store, "m")
+    with pytest.raises(ConflictError, match="already saved"):
+        PerformanceMonitor(window=2).save(store, "m")
+    assert store.metadata.get(MONITORS, "m") == stored
+    assert _blobs(store) == blobs
+
+
+class _RacedMetadata(InMemoryMetadataStore):
+    """Runs ``before_put`` (once) just before a write: another process saving meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before_put: Callable[[], None] | None = None
+        self.puts = 0
+
+    def put(self, collection: str, key: str, value: Any, **kwargs: Any) -> int:
+        self.puts += 1
+        hook, self.before_put = self.before_put, None
+        if hook is not None:
+            hook()
+        return super().put(collection, key, value, **kwargs)
+
+
+def test_a_save_that_loses_a_race_after_writing_its_blob_deletes_it() -> None:
+    metadata = _RacedMetadata()
+    store = Store(blobs=InMemoryBlobStore(), metadata=metadata)
+    PerformanceMonitor(window=2).save(store, "m")
+    a, b = PerformanceMonitor.load(store, "m"), PerformanceMonitor.load(store, "m")
+    a.log_predictions([1], [0.5])
+    b.log_predictions([2], [0.5])
+    metadata.before_put = lambda: a.save(store, "m")
+    with pytest.raises(ConflictError, match="at revision 1; it is now at revision 2"):
+        b.save(store, "m")
+    assert _blobs(store) == {store.metadata.get(MONITORS, "m").value["digest"]}
+    assert PerformanceMonitor.load(store, "m").log_labels([1], [1]).n_unknown == 0
+    # with overwrite=True, the write is retried over the new record, whose blob it deletes
+    metadata.before_put = lambda: a.save(store, "m")
+    assert b.save(store, "m", overwrite=True) == 4
+    assert _blobs(store) == {store.metadata.get(MONITORS, "m").value["digest"]}
+    assert PerformanceMonitor.load(store, "m").log_labels([2], [1]).n_unknown == 0
+    # a creation over a record deleted again before the write is retried too
+    c = PerformanceMonitor(window=2)
+    c.save(store, "n")
+    metadata.before_put = lambda: store.metadata.delete(MONITORS, "n")
+    assert PerformanceMonitor(window=5).save(store, "n", overwrite=True) == 2
+    assert PerformanceMonitor.load(store, "n").window == 5
+
+
+class _BusyMetadata(InMemoryMetadataStore):
+    """Another process saves every key just before each of our writes."""
+
+    def put(self, collection: str, key: str, value: Any, **kwargs: Any) -> int:
+        current = self.get(collection, key)
+        super().put(collection, key, {} if current is None else current.value)
+        return super().put(collection, key, value, **kwargs)
+
+
+def test_a_save_gives_up_on_a_record_that_keeps_changing() -> None:
+    store = Store(blobs=InMemoryBlobStore(), metadata=_BusyMetadata())
+    with pytest.raises(ConflictError, match="changed at each of 10 attempts"):
+        PerformanceMonitor().save(store, "m", overwrite=True)
+    assert _blobs(store) == set()
+
+
+class _RacedBlobs(InMemoryBlobStore):
+    """Runs ``before_get`` before the next ``races`` reads: another process saving meanwhile."""
+
+    before_get: Callable[[], None] = staticmethod(lambda: None)
+    races = 0
+
+    def get(self, digest: str) -> bytes:
+        if self.races > 0:
+            self.races -= 1
+            self.before_get()
+        return super().get(digest)
+
+
+def test_a_load_racing_a_save_that_deletes_its_blob_loads_the_newer_snapshot() -> None:
+    blobs = _RacedBlobs()
+    store = Store(blobs=blobs, metadata=InMemoryMetadataStore())
+    monitor = PerformanceMonitor(window=2)
+    monitor.save(store, "m")
+    monitor.log_predictions([1], [0.5])
+    blobs.before_get, blobs.races = lambda: monitor.save(store, "m"), 1
+    loaded = PerformanceMonitor.load(store, "m")
+    assert loaded.n_predictions == 1
+    assert loaded.save(store, "m") == 3
+    blobs.before_get, blobs.races = lambda: loaded.save(store, "m"), 100
+    with pytest.raises(ConflictError, match="changed at each of 10 attempts to load"):
+        PerformanceMonitor.load(store, "m")
+
+
+def test_a_record_pointing_at_the_blob_of_another_is_an_integrity_error() -> None:
+    store = open_store("memory://")
+    for name in ("a", "b"):
+        PerformanceMonitor(window=2).save(store, name)
+    a, b = (store.metadata.get(MONITORS, name).value for name in ("a", "b"))
+    store.metadata.put(MONITORS, "copy", a)
+    with pytest.raises(IntegrityError, match=r"'name': 'copy'.* belongs to another one"):
+        PerformanceMonitor.load(store, "copy")
+    store.metadata.put(MONITORS, "b", {**b, "digest": a["digest"], "layout": a["layout"]})
+    with pytest.raises(IntegrityError, match="belongs to another one"):
+        PerformanceMonitor.load(store, "b")
+    store.metadata.put(MONITORS, "a", {**a, "snapshot": "0" * 32})
+    with pytest.raises(IntegrityError, match="belongs to another one"):
+        PerformanceMonitor.load(store, "a")
+    layout = {**a["layout"], "frames": a["layout"]["frames"][:-1]}
+    store.metadata.put(MONITORS, "a", {**a, "layout": layout})
+    with pytest.raises(IntegrityError, match="its record says 1 frames"):
+        PerformanceMonitor.load(store, "a")
 
 
 # ---------------------------------------------------------------------------------------- faults

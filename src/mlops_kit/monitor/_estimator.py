@@ -22,6 +22,7 @@ from mlops_kit.monitor._metrics import (
     normal_quantile,
 )
 from mlops_kit.monitor._persist import (
+    Snapshots,
     estimator_from_dict,
     estimator_to_dict,
     load_estimator,
@@ -159,7 +160,7 @@ class PerformanceEstimator:
 
     calibrator_: Any = attrs.field(init=False, repr=False, eq=False)
     n_reference_: int = attrs.field(init=False, repr=False, eq=False)
-    _revisions: dict[str, int] = attrs.field(init=False, repr=False, eq=False, factory=dict)
+    _snapshots: Snapshots = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         owner = type(self).__name__

@@ -22,7 +22,8 @@ class IdIndex:
     Each level covers a contiguous range of positions; a new batch is pushed on top and merged
     with the level below while it is at least as large, so levels halve in size downwards,
     a lookup probes O(log n) hash tables (each built once), and merging costs O(n log n) in
-    total: logging stays linear however many calls it takes.
+    total: logging stays linear however many calls it takes. Two levels whose merge would cast
+    ints beyond 2**53 to floats (pandas' common dtype) stay apart, so no id ever changes.
     """
 
     def __init__(self) -> None:
@@ -58,7 +59,18 @@ class IdIndex:
         self.size += len(ids)
         while len(self._levels) >= 2 and len(self._levels[-1][1]) >= len(self._levels[-2][1]):
             (start, lower), (_, upper) = self._levels[-2], self._levels[-1]
-            self._levels[-2:] = [(start, lower.append(upper))]
+            merged = lower.append(upper)
+            if not (_exact(lower, merged.dtype) and _exact(upper, merged.dtype)):
+                break  # ints past a float's exact range: kept apart, each in its own dtype
+            self._levels[-2:] = [(start, merged)]
+
+
+def _exact(ids: pd.Index, dtype: Any) -> bool:
+    """Whether casting ``ids`` to ``dtype`` (as appending them does) keeps every id."""
+    if dtype.kind != "f" or ids.dtype.kind not in "iu" or not len(ids):
+        return True
+    largest = 2 ** (np.finfo(getattr(dtype, "numpy_dtype", dtype)).nmant + 1)
+    return bool(-largest <= ids.min() and ids.max() <= largest)
 
 
 def as_ids(ids: Any) -> pd.Index:

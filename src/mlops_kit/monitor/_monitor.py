@@ -33,7 +33,7 @@ from mlops_kit.monitor._metrics import (
     to_utc,
     utc_now,
 )
-from mlops_kit.monitor._persist import load_monitor, save_monitor
+from mlops_kit.monitor._persist import Snapshots, load_monitor, save_monitor
 from mlops_kit.monitor._records import LabelSummary, WindowMetric
 
 __all__ = ["PerformanceMonitor"]
@@ -110,7 +110,7 @@ class PerformanceMonitor:
     )
     _n_unknown_labels: int = attrs.field(init=False, repr=False, default=0)
     _period: int | pd.Timedelta = attrs.field(init=False, repr=False, eq=False)
-    _revisions: dict[str, int] = attrs.field(init=False, repr=False, eq=False, factory=dict)
+    _snapshots: Snapshots = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         owner = type(self).__name__

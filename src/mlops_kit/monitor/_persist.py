@@ -3,21 +3,29 @@
 A :class:`~mlops_kit.monitor.PerformanceMonitor` is saved whole at every ``save``: its
 parameters, fitted state and attached estimator go into a record of the ``monitor.monitors``
 collection; its per-prediction arrays (ids, scores, decisions, times, labels) and logged features
-go into one blob, written with the data package's frame codec (``npz``: a JSON header and
-``.npy`` arrays, read with ``allow_pickle=False``), which keeps every dtype exactly. A
-:class:`~mlops_kit.monitor.PerformanceEstimator` is small (its isotonic calibration has a few
-hundred knots at most), so its record in ``monitor.estimators`` holds all of it.
+go into one blob, frames of the data package's codec (``npz``: a JSON header and ``.npy``
+arrays, read with ``allow_pickle=False``) laid end to end, which keeps every dtype exactly: the
+owner (collection, name and snapshot id of the record), the per-prediction columns and
+features, then one frame per level of the id index, so ids of different dtypes never share a
+column. A :class:`~mlops_kit.monitor.PerformanceEstimator` is small (its isotonic calibration
+has a few hundred knots at most), so its record in ``monitor.estimators`` holds all of it.
 
-Concurrent saves are caught with the metadata store's revisions: an object remembers the
-revision of each name it was loaded from or saved at, and ``save`` writes only over that
-revision (or creates the record, for a name it never saw), unless told ``overwrite=True``.
+Every save writes a fresh random snapshot id into the record, and an object remembers, per name,
+the (revision, snapshot id) it was loaded from or saved at. ``save`` writes only over that
+record (or creates the record, for a name it never saw), unless told ``overwrite=True``; the
+snapshot id tells apart records of the same name and revision in two stores. As the owner makes
+each blob unique to one save, a save deletes the blob of the snapshot it replaced, and a save
+that loses a conflict deletes its own.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -30,6 +38,7 @@ from mlops_kit.protocols import Document
 from mlops_kit.storage._validation import validate_name
 
 if TYPE_CHECKING:
+    from mlops_kit.data._layout import Layout, Physical
     from mlops_kit.monitor._estimator import PerformanceEstimator
     from mlops_kit.monitor._monitor import PerformanceMonitor
 
@@ -37,6 +46,7 @@ __all__ = [
     "ESTIMATORS",
     "MONITORS",
     "SCHEMA_VERSION",
+    "Snapshots",
     "estimator_from_dict",
     "estimator_to_dict",
     "load_estimator",
@@ -52,8 +62,14 @@ SCHEMA_VERSION = 1
 _MONITOR = "PerformanceMonitor"
 _ESTIMATOR = "PerformanceEstimator"
 _CODEC = "npz"
-# the per-prediction columns of the blob; the features are a second frame in the same blob
-_CORE = ("id", "score", "pred", "time", "label")
+# the per-prediction columns of the blob's second frame (the features are in it too)
+_CORE = ("score", "pred", "time", "label")
+# how many times a save re-reads and retries a record that changed under it (overwrite=True,
+# or a record deleted again before the save created it), and a load a snapshot replaced under it
+_ATTEMPTS = 10
+
+# (revision, snapshot id) of each name an object was loaded from or saved as
+Snapshots: TypeAlias = dict[str, tuple[int, str | None]]
 
 
 # ------------------------------------------------------------------------- records and revisions
@@ -76,49 +92,91 @@ def _check_header(data: Mapping[str, Any], kind: str) -> None:
         )
 
 
+def _check_overwrite(overwrite: object, kind: str) -> None:
+    if not isinstance(overwrite, bool):
+        raise ValidationError(
+            f"The 'overwrite' argument of {kind}.save must be a bool. Got {overwrite!r} instead."
+        )
+
+
+def _snapshot(doc: Document) -> str | None:
+    snapshot = doc.value.get("snapshot")
+    return snapshot if isinstance(snapshot, str) else None
+
+
+def _check_current(
+    kind: str, name: str, known: tuple[int, str | None] | None, current: Document | None
+) -> None:
+    """A ``ConflictError`` unless ``current`` is the record ``known`` (both None: a creation)."""
+    if current is None and known is None:
+        return
+    if current is not None and (current.revision, _snapshot(current)) == known:
+        return
+    now = "it has been deleted" if current is None else f"it is now at revision {current.revision}"
+    if known is None:
+        what = (
+            f"a {kind} is already saved under {name!r} ({now}) and this one was neither "
+            "loaded from it nor saved there"
+        )
+    elif current is not None and current.revision == known[0]:
+        what = (
+            f"the {kind} saved under {name!r} in this store, at revision {known[0]} too, is "
+            "another snapshot than the one this one was loaded from or saved as (it comes from "
+            "another store)"
+        )
+    else:
+        what = (
+            f"the {kind} saved under {name!r} changed since this one was loaded from it or "
+            f"saved there (at revision {known[0]}; {now}): another process "
+            f"{'deleted' if current is None else 'saved'} it meanwhile"
+        )
+    raise ConflictError(
+        f"Not saved: {what}. Load the newer snapshot with {kind}.load(store, {name!r}) and "
+        "apply the calls made since to it, or pass overwrite=True to replace it with this one."
+    )
+
+
+def _current(
+    store: Any, collection: str, name: str, snapshots: Snapshots, *, kind: str, overwrite: bool
+) -> Document | None:
+    """The record under ``name``; unless ``overwrite``, a ``ConflictError`` if not the known one."""
+    current: Document | None = store.metadata.get(collection, name)
+    if not overwrite:
+        _check_current(kind, name, snapshots.get(name), current)
+    return current
+
+
 def _write(
     store: Any,
     collection: str,
     name: str,
     record: dict[str, Any],
-    revisions: dict[str, int],
+    snapshots: Snapshots,
+    current: Document | None,
     *,
     kind: str,
     overwrite: bool,
-) -> int:
-    """Put ``record`` over the revision this object knows of ``name``; the new revision."""
-    if not isinstance(overwrite, bool):
-        raise ValidationError(
-            f"The 'overwrite' argument of {kind}.save must be a bool. Got {overwrite!r} instead."
-        )
-    expected = None if overwrite else revisions.get(name, 0)
-    try:
-        revision: int = store.metadata.put(collection, name, record, expected_revision=expected)
-    except ConflictError:
-        current = store.metadata.get(collection, name)
-        now = (
-            "it has been deleted"
-            if current is None
-            else f"it is now at revision {current.revision}"
-        )
-        if expected == 0:
-            what = (
-                f"a {kind} is already saved under {name!r} ({now}) and this one was neither "
-                "loaded from it nor saved there"
-            )
+) -> tuple[int, Document | None]:
+    """Put ``record`` over ``current``; the new revision, and the record it replaced.
+
+    The write expects ``current``'s revision, so a record changed since it was read is caught:
+    that is a ``ConflictError`` unless ``overwrite`` (then the write is retried over the new
+    record) or the record is still the one this object knows (deleted again before a creation).
+    """
+    for _ in range(_ATTEMPTS):
+        expected = 0 if current is None else current.revision
+        try:
+            revision: int = store.metadata.put(collection, name, record, expected_revision=expected)
+        except ConflictError:
+            pass
         else:
-            what = (
-                f"the {kind} saved under {name!r} changed since this one was loaded from it or "
-                f"saved there (at revision {expected}; {now}): another process "
-                f"{'deleted' if current is None else 'saved'} it meanwhile"
-            )
-        raise ConflictError(
-            f"Not saved: {what}. Load the newer snapshot with {kind}.load(store, {name!r}) and "
-            "apply the calls made since to it, or pass overwrite=True to replace it with this "
-            "one."
-        ) from None
-    revisions[name] = revision
-    return revision
+            snapshots[name] = (revision, record["snapshot"])
+            return revision, current
+        current = _current(store, collection, name, snapshots, kind=kind, overwrite=overwrite)
+    raise ConflictError(
+        f"Not saved: the {kind} saved under {name!r} changed at each of {_ATTEMPTS} attempts to "
+        "replace it; another process keeps saving it. Try again later."
+    )
 
 
 def _read(store: Any, collection: str, name: str, kind: str) -> Document:
@@ -207,16 +265,20 @@ def save_estimator(
 ) -> int:
     """Write the estimator's record in ``monitor.estimators``; the new revision."""
     validate_name(name, f"{_ESTIMATOR} name")
-    record = estimator_to_dict(estimator)
-    revisions = estimator._revisions
-    return _write(store, ESTIMATORS, name, record, revisions, kind=_ESTIMATOR, overwrite=overwrite)
+    _check_overwrite(overwrite, _ESTIMATOR)
+    record = {**estimator_to_dict(estimator), "snapshot": uuid.uuid4().hex}
+    snapshots = estimator._snapshots
+    current = _current(store, ESTIMATORS, name, snapshots, kind=_ESTIMATOR, overwrite=overwrite)
+    return _write(
+        store, ESTIMATORS, name, record, snapshots, current, kind=_ESTIMATOR, overwrite=overwrite
+    )[0]
 
 
 def load_estimator(cls: type[PerformanceEstimator], store: Any, name: str) -> PerformanceEstimator:
-    """The estimator saved under ``name``, remembering the revision it was loaded from."""
+    """The estimator saved under ``name``, remembering the snapshot it was loaded from."""
     doc = _read(store, ESTIMATORS, name, _ESTIMATOR)
     estimator = estimator_from_dict(cls, doc.value)
-    estimator._revisions[name] = doc.revision
+    estimator._snapshots[name] = (doc.revision, _snapshot(doc))
     return estimator
 
 
@@ -267,8 +329,7 @@ def _no_categories(reference: Mapping[str, Any]) -> pd.Index:
 def _frames(monitor: PerformanceMonitor) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Index]]:
     """The per-prediction columns, the logged features, and the id index's levels."""
     levels = monitor._ids.levels()
-    ids: pd.Index = pd.Index([], dtype=object) if not levels else levels[0].append(levels[1:])
-    if isinstance(ids.dtype, pd.CategoricalDtype):
+    if any(isinstance(level.dtype, pd.CategoricalDtype) for level in levels):
         raise ValidationError(
             "The logged ids are categorical, which a monitor snapshot cannot store; log plain "
             "ints or strings."
@@ -276,7 +337,6 @@ def _frames(monitor: PerformanceMonitor) -> tuple[pd.DataFrame, pd.DataFrame, li
     empty = not monitor._scores
     core = pd.DataFrame(
         {
-            "id": ids,
             "score": np.empty(0) if empty else np.concatenate(monitor._scores),
             "pred": np.empty(0, np.int8) if empty else np.concatenate(monitor._preds),
             "time": np.empty(0, np.int64) if empty else np.concatenate(monitor._times),
@@ -294,19 +354,38 @@ def _frames(monitor: PerformanceMonitor) -> tuple[pd.DataFrame, pd.DataFrame, li
     return core, features, levels
 
 
-def _encode(monitor: PerformanceMonitor) -> tuple[bytes, dict[str, Any]]:
-    """The blob of a monitor's arrays, and what the record must say to decode it."""
-    from mlops_kit.data import _codecs, _layout
+def _frame(physical: Physical, n: int) -> bytes:
+    """One npz frame of the ``n`` rows of every physical column."""
+    from mlops_kit.data import _codecs
 
-    core, features, levels = _frames(monitor)
+    return _codecs.encode_chunks(_CODEC, physical, [(0, n)])[0]
+
+
+def _owner(collection: str, name: str, snapshot: str) -> bytes:
+    """The blob's first frame: whose blob it is, as the bytes of a JSON object."""
+    owner = json.dumps({"collection": collection, "name": name, "snapshot": snapshot}).encode()
+    return _frame({"owner": np.frombuffer(owner, dtype=np.uint8)}, len(owner))
+
+
+def _id_layout(ids: pd.Index, kinds: str) -> tuple[Layout, Physical]:
+    """The layout of the frame of one column ``id`` holding ``ids``; ``kinds`` for the error."""
+    from mlops_kit.data import _layout
+
     try:
-        core_layout, core_physical = _layout.to_physical(core, _refuse_categories)
+        return _layout.to_physical(pd.DataFrame({"id": ids}), _refuse_categories)
     except ValidationError as error:
-        kinds = ", ".join(sorted({str(level.dtype) for level in levels}))
         raise ValidationError(
             f"The logged ids cannot be saved ({kinds}): {error} Log ids of one type, all ints "
             "or all strings."
         ) from error
+
+
+def _encode(monitor: PerformanceMonitor, owner: bytes) -> tuple[bytes, dict[str, Any]]:
+    """The blob of a monitor's arrays after ``owner``, and what the record must say to decode it."""
+    from mlops_kit.data import _layout
+
+    core, features, levels = _frames(monitor)
+    core_layout, core_physical = _layout.to_physical(core, _refuse_categories)
     try:
         feature_layout, feature_physical = _layout.to_physical(features, _refuse_categories)
     except ValidationError as error:
@@ -317,28 +396,53 @@ def _encode(monitor: PerformanceMonitor) -> tuple[bytes, dict[str, Any]]:
         ) from error
     physical = {f"p.{key}": value for key, value in core_physical.items()}
     physical.update((f"f.{key}", value) for key, value in feature_physical.items())
-    blob = _codecs.encode_chunks(_CODEC, physical, [(0, len(core))])[0]
+    frames = [owner, _frame(physical, len(core))]
+    kinds = ", ".join(sorted({str(level.dtype) for level in levels}))
+    if len(levels) > 1:  # levels merge as more is logged: refuse now what one could not hold
+        _id_layout(levels[0][:1].append([level[:1] for level in levels[1:]]), kinds)
     id_levels = []
-    for level in levels:
-        descriptor = _layout.to_physical(pd.DataFrame({"id": level[:0]}), _refuse_categories)
-        id_levels.append({"n": len(level), "dtype": descriptor[0].columns[0]})
+    for level in levels:  # a frame each: ids of two dtypes are never cast to a common one
+        level_layout, level_physical = _id_layout(level, kinds)
+        frames.append(_frame(level_physical, len(level)))
+        id_levels.append({"n": len(level), "layout": level_layout.to_dict()})
     layout = {
         "codec": _CODEC,
+        "frames": [len(frame) for frame in frames],
         "core": core_layout.to_dict(),
         "features": feature_layout.to_dict(),
         "id_levels": id_levels,
     }
-    return blob, layout
+    return b"".join(frames), layout
 
 
 def _decode(
-    blob: bytes, layout: Mapping[str, Any], n: int
+    blob: bytes, layout: Mapping[str, Any], n: int, owner: Mapping[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Index]]:
+    """The arrays of a monitor's blob, which must be ``owner``'s (collection, name, snapshot)."""
     from mlops_kit.data import _codecs, _layout
 
-    physical = _codecs.decode_chunks(layout["codec"], [blob])
+    sizes = [int(size) for size in layout["frames"]]
+    if sum(sizes) != len(blob) or len(sizes) != 2 + len(layout["id_levels"]):
+        raise IntegrityError(
+            f"A monitor snapshot's blob has {len(blob)} bytes; its record says {len(sizes)} "
+            f"frames of {sum(sizes)}."
+        )
+    bounds = itertools.accumulate(sizes, initial=0)
+    frames = [blob[start:stop] for start, stop in itertools.pairwise(bounds)]
+    decode = _codecs.decode_chunks
+    try:
+        embedded = json.loads(decode(layout["codec"], [frames[0]])["owner"].tobytes())
+    except (KeyError, ValueError) as error:
+        raise IntegrityError(
+            f"A monitor snapshot's blob does not say whose it is: {error}"
+        ) from None
+    if embedded != dict(owner):
+        raise IntegrityError(
+            f"The blob of the monitor snapshot {dict(owner)} belongs to another one, {embedded}; "
+            "the record was copied or edited. Save the monitor again from a process that has it."
+        )
     parts: dict[str, dict[str, Any]] = {"p": {}, "f": {}}
-    for key, value in physical.items():
+    for key, value in decode(layout["codec"], [frames[1]]).items():
         prefix, _, rest = key.partition(".")
         parts[prefix][rest] = value
     core = _layout.from_physical(
@@ -351,26 +455,46 @@ def _decode(
         raise IntegrityError(
             f"A monitor snapshot's blob does not hold the {n} rows its record says."
         )
-    ids = core["id"].array
-    levels, start = [], 0
-    for level in layout["id_levels"]:
-        stop = start + int(level["n"])
-        levels.append(pd.Index(ids[start:stop], dtype=_layout.dtype_of(level["dtype"])))
-        start = stop
-    if start != n:
-        raise IntegrityError(f"A monitor snapshot's id levels cover {start} of its {n} rows.")
+    levels = []
+    for frame, level in zip(frames[2:], layout["id_levels"]):
+        size = int(level["n"])
+        ids = _layout.from_physical(
+            _layout.Layout.from_dict(level["layout"]),
+            decode(layout["codec"], [frame]),
+            size,
+            _no_categories,
+        )
+        if len(ids) != size:
+            raise IntegrityError(
+                f"A monitor snapshot's id level holds {len(ids)} ids; its record says {size}."
+            )
+        levels.append(pd.Index(ids["id"], name=None))
+    if sum(len(level) for level in levels) != n:
+        raise IntegrityError(
+            f"A monitor snapshot's id levels cover {sum(map(len, levels))} of its {n} rows."
+        )
     return core, features, levels
 
 
 def save_monitor(monitor: PerformanceMonitor, store: Any, name: str, *, overwrite: bool) -> int:
-    """Write the monitor's blob and its record in ``monitor.monitors``; the new revision."""
+    """Write the monitor's blob and its record in ``monitor.monitors``; the new revision.
+
+    Nothing is written when the record is not the one the monitor knows (unless
+    ``overwrite``); once the record is written, the blob of the record it replaced is deleted,
+    and when the write loses a race, the blob written for it.
+    """
     validate_name(name, f"{_MONITOR} name")
+    _check_overwrite(overwrite, _MONITOR)
     estimator = None if monitor.estimator is None else estimator_to_dict(monitor.estimator)
-    blob, layout = _encode(monitor)
+    snapshots = monitor._snapshots
+    current = _current(store, MONITORS, name, snapshots, kind=_MONITOR, overwrite=overwrite)
+    snapshot = uuid.uuid4().hex
+    blob, layout = _encode(monitor, _owner(MONITORS, name, snapshot))
     digest: str = store.blobs.put(blob)
     reference = getattr(monitor, "reference_values_", None)
     record = {
         **_header(_MONITOR),
+        "snapshot": snapshot,
         "params": {
             "metric": monitor.metric,
             "window": _window_to_json(monitor.window),
@@ -392,18 +516,52 @@ def save_monitor(monitor: PerformanceMonitor, store: Any, name: str, *, overwrit
         "n_labelled": monitor.n_labelled,
         "n_unknown_labels": monitor.n_unknown_labels,
     }
-    return _write(
-        store, MONITORS, name, record, monitor._revisions, kind=_MONITOR, overwrite=overwrite
-    )
+    try:
+        revision, replaced = _write(
+            store, MONITORS, name, record, snapshots, current, kind=_MONITOR, overwrite=overwrite
+        )
+    except ConflictError:
+        store.blobs.delete(digest)  # its owner is this save's snapshot: no record refers to it
+        raise
+    old = None if replaced is None else replaced.value.get("digest")
+    if isinstance(old, str) and old != digest:
+        store.blobs.delete(old)  # its owner was the replaced record: none refers to it now
+    return revision
 
 
 def load_monitor(
     cls: type[PerformanceMonitor], store: Any, name: str, *, clock: Clock | None
 ) -> PerformanceMonitor:
-    """The monitor saved under ``name``, remembering the revision it was loaded from."""
+    """The monitor saved under ``name``, remembering the snapshot it was loaded from."""
+    for _ in range(_ATTEMPTS):
+        doc = _read(store, MONITORS, name, _MONITOR)
+        try:
+            blob = store.blobs.get(doc.value["digest"])
+        except NotFoundError:
+            newer: Document | None = store.metadata.get(MONITORS, name)
+            if newer is None or newer.revision == doc.revision:
+                raise NotFoundError(
+                    f"The {_MONITOR} saved under {name!r} (revision {doc.revision}) refers to "
+                    f"the blob {doc.value['digest']}, which is missing from the store (deleted, "
+                    "or the store was copied without it); its logged predictions are lost. Save "
+                    "the monitor again from a process that still has it, or delete the record."
+                ) from None
+            continue  # saved again meanwhile, and the save deleted the blob read from
+        monitor = _restore(cls, name, doc, blob, clock=clock)
+        monitor._snapshots[name] = (doc.revision, _snapshot(doc))
+        return monitor
+    raise ConflictError(
+        f"The {_MONITOR} saved under {name!r} changed at each of {_ATTEMPTS} attempts to load "
+        "it; another process keeps saving it. Try again later."
+    )
+
+
+def _restore(
+    cls: type[PerformanceMonitor], name: str, doc: Document, blob: bytes, *, clock: Clock | None
+) -> PerformanceMonitor:
+    """The monitor of the record ``doc`` of ``name`` and its ``blob``."""
     from mlops_kit.monitor._estimator import PerformanceEstimator
 
-    doc = _read(store, MONITORS, name, _MONITOR)
     data = doc.value
     params = dict(data["params"])
     params["window"] = _window_from_json(params["window"])
@@ -420,17 +578,9 @@ def load_monitor(
         monitor.alert_threshold_ = float(fitted["alert_threshold_"])
     if fitted["reference_values_"] is not None:
         monitor.reference_values_ = tuple(float(v) for v in fitted["reference_values_"])
-    try:
-        blob = store.blobs.get(data["digest"])
-    except NotFoundError:
-        raise NotFoundError(
-            f"The {_MONITOR} saved under {name!r} (revision {doc.revision}) refers to the blob "
-            f"{data['digest']}, which is missing from the store (deleted, or the store was "
-            "copied without it); its logged predictions are lost. Save the monitor again from a "
-            "process that still has it, or delete the record."
-        ) from None
     n = int(data["n_predictions"])
-    core, features, levels = _decode(blob, data["layout"], n)
+    owner = {"collection": MONITORS, "name": name, "snapshot": data.get("snapshot")}
+    core, features, levels = _decode(blob, data["layout"], n, owner)
     monitor._ids = IdIndex.from_levels(levels)
     if n:
         monitor._scores = [core["score"].to_numpy(np.float64)]
@@ -440,5 +590,4 @@ def load_monitor(
     monitor._label_buffer = core["label"].to_numpy(np.float64, copy=True)
     monitor._labels = monitor._label_buffer[:n]
     monitor._n_unknown_labels = int(data["n_unknown_labels"])
-    monitor._revisions[name] = doc.revision
     return monitor
