@@ -25,15 +25,26 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from mlops_kit._version import __version__
 from mlops_kit.exceptions import ConflictError, IntegrityError, NotFoundError, ValidationError
 from mlops_kit.monitor._ids import IdIndex
 from mlops_kit.monitor._metrics import Clock, optional_float
+from mlops_kit.monitor._snapshot_records import (
+    ATTEMPTS,
+    SCHEMA_VERSION,
+    Snapshots,
+    check_header,
+    check_overwrite,
+    current_record,
+    header,
+    read_record,
+    snapshot_of,
+    write_record,
+)
 from mlops_kit.protocols import Document
 from mlops_kit.storage._validation import validate_name
 
@@ -57,138 +68,12 @@ __all__ = [
 
 MONITORS = "monitor.monitors"
 ESTIMATORS = "monitor.estimators"
-SCHEMA_VERSION = 1
 
 _MONITOR = "PerformanceMonitor"
 _ESTIMATOR = "PerformanceEstimator"
 _CODEC = "npz"
 # the per-prediction columns of the blob's second frame (the features are in it too)
 _CORE = ("score", "pred", "time", "label")
-# how many times a save re-reads and retries a record that changed under it (overwrite=True,
-# or a record deleted again before the save created it), and a load a snapshot replaced under it
-_ATTEMPTS = 10
-
-# (revision, snapshot id) of each name an object was loaded from or saved as
-Snapshots: TypeAlias = dict[str, tuple[int, str | None]]
-
-
-# ------------------------------------------------------------------------- records and revisions
-
-
-def _header(kind: str) -> dict[str, Any]:
-    return {"type": kind, "schema_version": SCHEMA_VERSION, "mlops_kit_version": __version__}
-
-
-def _check_header(data: Mapping[str, Any], kind: str) -> None:
-    if not isinstance(data, Mapping) or data.get("type") != kind:
-        found = data.get("type") if isinstance(data, Mapping) else type(data).__name__
-        raise ValidationError(f"This is not a saved {kind} (type {found!r}).")
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise ValidationError(
-            f"This {kind} was saved with schema version {version!r} (by mlops_kit "
-            f"{data.get('mlops_kit_version')}), newer than mlops_kit {__version__} understands "
-            f"(version {SCHEMA_VERSION}). Upgrade mlops_kit to load it."
-        )
-
-
-def _check_overwrite(overwrite: object, kind: str) -> None:
-    if not isinstance(overwrite, bool):
-        raise ValidationError(
-            f"The 'overwrite' argument of {kind}.save must be a bool. Got {overwrite!r} instead."
-        )
-
-
-def _snapshot(doc: Document) -> str | None:
-    snapshot = doc.value.get("snapshot")
-    return snapshot if isinstance(snapshot, str) else None
-
-
-def _check_current(
-    kind: str, name: str, known: tuple[int, str | None] | None, current: Document | None
-) -> None:
-    """A ``ConflictError`` unless ``current`` is the record ``known`` (both None: a creation)."""
-    if current is None and known is None:
-        return
-    if current is not None and (current.revision, _snapshot(current)) == known:
-        return
-    now = "it has been deleted" if current is None else f"it is now at revision {current.revision}"
-    if known is None:
-        what = (
-            f"a {kind} is already saved under {name!r} ({now}) and this one was neither "
-            "loaded from it nor saved there"
-        )
-    elif current is not None and current.revision == known[0]:
-        what = (
-            f"the {kind} saved under {name!r} in this store, at revision {known[0]} too, is "
-            "another snapshot than the one this one was loaded from or saved as (it comes from "
-            "another store)"
-        )
-    else:
-        what = (
-            f"the {kind} saved under {name!r} changed since this one was loaded from it or "
-            f"saved there (at revision {known[0]}; {now}): another process "
-            f"{'deleted' if current is None else 'saved'} it meanwhile"
-        )
-    raise ConflictError(
-        f"Not saved: {what}. Load the newer snapshot with {kind}.load(store, {name!r}) and "
-        "apply the calls made since to it, or pass overwrite=True to replace it with this one."
-    )
-
-
-def _current(
-    store: Any, collection: str, name: str, snapshots: Snapshots, *, kind: str, overwrite: bool
-) -> Document | None:
-    """The record under ``name``; unless ``overwrite``, a ``ConflictError`` if not the known one."""
-    current: Document | None = store.metadata.get(collection, name)
-    if not overwrite:
-        _check_current(kind, name, snapshots.get(name), current)
-    return current
-
-
-def _write(
-    store: Any,
-    collection: str,
-    name: str,
-    record: dict[str, Any],
-    snapshots: Snapshots,
-    current: Document | None,
-    *,
-    kind: str,
-    overwrite: bool,
-) -> tuple[int, Document | None]:
-    """Put ``record`` over ``current``; the new revision, and the record it replaced.
-
-    The write expects ``current``'s revision, so a record changed since it was read is caught:
-    that is a ``ConflictError`` unless ``overwrite`` (then the write is retried over the new
-    record) or the record is still the one this object knows (deleted again before a creation).
-    """
-    for _ in range(_ATTEMPTS):
-        expected = 0 if current is None else current.revision
-        try:
-            revision: int = store.metadata.put(collection, name, record, expected_revision=expected)
-        except ConflictError:
-            pass
-        else:
-            snapshots[name] = (revision, record["snapshot"])
-            return revision, current
-        current = _current(store, collection, name, snapshots, kind=kind, overwrite=overwrite)
-    raise ConflictError(
-        f"Not saved: the {kind} saved under {name!r} changed at each of {_ATTEMPTS} attempts to "
-        "replace it; another process keeps saving it. Try again later."
-    )
-
-
-def _read(store: Any, collection: str, name: str, kind: str) -> Document:
-    validate_name(name, f"{kind} name")
-    doc: Document | None = store.metadata.get(collection, name)
-    if doc is None:
-        raise NotFoundError(
-            f"No {kind} saved under {name!r} in this store. Save one with "
-            f"{kind}.save(store, {name!r}) first, or check the name."
-        )
-    _check_header(doc.value, kind)
-    return doc
 
 
 def _number(value: Any) -> int | float:
@@ -221,7 +106,7 @@ def estimator_to_dict(estimator: PerformanceEstimator) -> dict[str, Any]:
             "increasing": bool(calibrator.increasing_),
         }
     return {
-        **_header(_ESTIMATOR),
+        **header(_ESTIMATOR),
         "params": {
             "metric": estimator.metric,
             "threshold": _number(estimator.threshold),
@@ -237,7 +122,7 @@ def estimator_from_dict(
     cls: type[PerformanceEstimator], data: Mapping[str, Any]
 ) -> PerformanceEstimator:
     """The estimator :func:`estimator_to_dict` described, calibration included."""
-    _check_header(data, _ESTIMATOR)
+    check_header(data, _ESTIMATOR)
     estimator = cls(**data["params"])
     fitted = data.get("fitted")
     if fitted is not None:
@@ -265,20 +150,22 @@ def save_estimator(
 ) -> int:
     """Write the estimator's record in ``monitor.estimators``; the new revision."""
     validate_name(name, f"{_ESTIMATOR} name")
-    _check_overwrite(overwrite, _ESTIMATOR)
+    check_overwrite(overwrite, _ESTIMATOR)
     record = {**estimator_to_dict(estimator), "snapshot": uuid.uuid4().hex}
     snapshots = estimator._snapshots
-    current = _current(store, ESTIMATORS, name, snapshots, kind=_ESTIMATOR, overwrite=overwrite)
-    return _write(
+    current = current_record(
+        store, ESTIMATORS, name, snapshots, kind=_ESTIMATOR, overwrite=overwrite
+    )
+    return write_record(
         store, ESTIMATORS, name, record, snapshots, current, kind=_ESTIMATOR, overwrite=overwrite
     )[0]
 
 
 def load_estimator(cls: type[PerformanceEstimator], store: Any, name: str) -> PerformanceEstimator:
     """The estimator saved under ``name``, remembering the snapshot it was loaded from."""
-    doc = _read(store, ESTIMATORS, name, _ESTIMATOR)
+    doc = read_record(store, ESTIMATORS, name, _ESTIMATOR)
     estimator = estimator_from_dict(cls, doc.value)
-    estimator._snapshots[name] = (doc.revision, _snapshot(doc))
+    estimator._snapshots[name] = (doc.revision, snapshot_of(doc))
     return estimator
 
 
@@ -484,16 +371,16 @@ def save_monitor(monitor: PerformanceMonitor, store: Any, name: str, *, overwrit
     and when the write loses a race, the blob written for it.
     """
     validate_name(name, f"{_MONITOR} name")
-    _check_overwrite(overwrite, _MONITOR)
+    check_overwrite(overwrite, _MONITOR)
     estimator = None if monitor.estimator is None else estimator_to_dict(monitor.estimator)
     snapshots = monitor._snapshots
-    current = _current(store, MONITORS, name, snapshots, kind=_MONITOR, overwrite=overwrite)
+    current = current_record(store, MONITORS, name, snapshots, kind=_MONITOR, overwrite=overwrite)
     snapshot = uuid.uuid4().hex
     blob, layout = _encode(monitor, _owner(MONITORS, name, snapshot))
     digest: str = store.blobs.put(blob)
     reference = getattr(monitor, "reference_values_", None)
     record = {
-        **_header(_MONITOR),
+        **header(_MONITOR),
         "snapshot": snapshot,
         "params": {
             "metric": monitor.metric,
@@ -517,7 +404,7 @@ def save_monitor(monitor: PerformanceMonitor, store: Any, name: str, *, overwrit
         "n_unknown_labels": monitor.n_unknown_labels,
     }
     try:
-        revision, replaced = _write(
+        revision, replaced = write_record(
             store, MONITORS, name, record, snapshots, current, kind=_MONITOR, overwrite=overwrite
         )
     except ConflictError:
@@ -533,8 +420,8 @@ def load_monitor(
     cls: type[PerformanceMonitor], store: Any, name: str, *, clock: Clock | None
 ) -> PerformanceMonitor:
     """The monitor saved under ``name``, remembering the snapshot it was loaded from."""
-    for _ in range(_ATTEMPTS):
-        doc = _read(store, MONITORS, name, _MONITOR)
+    for _ in range(ATTEMPTS):
+        doc = read_record(store, MONITORS, name, _MONITOR)
         try:
             blob = store.blobs.get(doc.value["digest"])
         except NotFoundError:
@@ -548,10 +435,10 @@ def load_monitor(
                 ) from None
             continue  # saved again meanwhile, and the save deleted the blob read from
         monitor = _restore(cls, name, doc, blob, clock=clock)
-        monitor._snapshots[name] = (doc.revision, _snapshot(doc))
+        monitor._snapshots[name] = (doc.revision, snapshot_of(doc))
         return monitor
     raise ConflictError(
-        f"The {_MONITOR} saved under {name!r} changed at each of {_ATTEMPTS} attempts to load "
+        f"The {_MONITOR} saved under {name!r} changed at each of {ATTEMPTS} attempts to load "
         "it; another process keeps saving it. Try again later."
     )
 
