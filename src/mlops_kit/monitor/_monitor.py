@@ -94,13 +94,9 @@ class PerformanceMonitor:
     alert_threshold_: float = attrs.field(init=False, repr=False, eq=False)
     reference_values_: tuple[float, ...] = attrs.field(init=False, repr=False, eq=False)
     _ids: IdIndex = attrs.field(init=False, repr=False, eq=False, factory=lambda: IdIndex())
-    _scores: list[npt.NDArray[np.float64]] = attrs.field(
-        init=False, repr=False, eq=False, factory=list
-    )
-    _preds: list[npt.NDArray[np.int8]] = attrs.field(init=False, repr=False, eq=False, factory=list)
-    _times: list[npt.NDArray[np.int64]] = attrs.field(
-        init=False, repr=False, eq=False, factory=list
-    )
+    _scores: list[npt.NDArray[np.float64]] = attrs.field(init=False, repr=False, factory=list)
+    _preds: list[npt.NDArray[np.int8]] = attrs.field(init=False, repr=False, factory=list)
+    _times: list[npt.NDArray[np.int64]] = attrs.field(init=False, repr=False, factory=list)
     _features: list[pd.DataFrame] = attrs.field(init=False, repr=False, eq=False, factory=list)
     _labels: npt.NDArray[np.float64] = attrs.field(
         init=False, repr=False, eq=False, factory=lambda: np.empty(0)
