@@ -8,6 +8,7 @@ so identical chunks deduplicate in the blob store.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import struct
@@ -123,8 +124,7 @@ class Assembly:
         if codec not in CODECS:
             raise ValidationError(f"Unknown codec {codec!r}; known codecs: {', '.join(CODECS)}.")
         self.codec = codec
-        self.sizes = [int(size) for size in sizes]
-        self.starts = np.concatenate([[0], np.cumsum(self.sizes, dtype=np.int64)]).tolist()
+        self.starts = list(itertools.accumulate((int(size) for size in sizes), initial=0))
         self._lock = threading.Lock()
         self._fixed: dict[str, npt.NDArray[Any]] | None = None
         self._pieces: dict[str, list[Any]] = {}
@@ -139,7 +139,7 @@ class Assembly:
             if self._fixed is None:
                 total = self.starts[-1]
                 self._fixed = {k: _empty(self.codec, total, a[0].dtype) for k, a in fixed.items()}
-                self._pieces = {name: [None] * len(self.sizes) for name in pieces}
+                self._pieces = {name: [None] * (len(self.starts) - 1) for name in pieces}
                 self._text = text
         if fixed.keys() != self._fixed.keys() or pieces.keys() != self._pieces.keys():
             raise IntegrityError(f"Stored chunk {first} does not have the columns of the others.")
@@ -185,8 +185,6 @@ def _empty(codec: str, n: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
 
 def decode_chunks(codec: str, blobs: Sequence[bytes]) -> dict[str, Any]:
     """Decode and concatenate chunks (in this thread: meant for a few small blobs)."""
-    if codec not in CODECS:
-        raise ValidationError(f"Unknown codec {codec!r}; known codecs: {', '.join(CODECS)}.")
     decoded = [decode_one(codec, blob) for blob in blobs]
     assembly = Assembly(codec, [rows for _, rows in decoded])
     if decoded:
